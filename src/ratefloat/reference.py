@@ -1,0 +1,411 @@
+"""A plain, one-employer-at-a-time evaluator of rule tables: the reference model.
+
+This module re-implements the whole rating in ordinary Python, row by row, the way the
+policy text reads: sum the window's years, divide, walk the rules in order. It shares
+nothing with the vectorised engine but the parsed rule table and the expression syntax
+tree (which it walks itself). The test suite checks with hypothesis that the vectorised
+engine returns exactly what this model returns, for random populations and random valid
+tables, so the fast path can be trusted as far as this readable one can.
+
+It is slow (pure Python, one employer at a time) and meant for validation, teaching and
+appeals: ``rate_one(rows, table, as_of)`` shows the arithmetic of one decision.
+"""
+
+from __future__ import annotations
+
+import ast
+import datetime as dt
+import math
+from collections.abc import Mapping, Sequence
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from .engine import FLAG_NAMES
+from .rerate import parse_as_of, resolve_params
+from .rules.intervals import parse_interval
+from .rules.loader import load_table
+from .rules.model import RuleTable
+from .schema import Aggregate, column_spec
+
+__all__ = ["rate_one"]
+
+NAN = float("nan")
+
+
+def rate_one(
+    rows: Sequence[Mapping[str, Any]],
+    rules: RuleTable | str,
+    as_of: str | dt.date,
+    params: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Rate one employer from its (already valid) employer-year rows.
+
+    Returns a dict with ``grade``, ``rated_class``, ``multiplier``, ``base_rate``, ``rate``
+    and ``reasons`` (the same reason ids as the ``reasons`` column of
+    :func:`ratefloat.rerate`, as a list), or ``{"rejected": <reason code>}``.
+    """
+    table = load_table(rules)
+    as_of = parse_as_of(as_of)
+    env: dict[str, Any] = dict(resolve_params(table, params))
+    last = as_of.year - table.window.lag_years
+    first = last - table.window.years + 1
+    window = [row for row in rows if first <= row["year"] <= last]
+    if not window:
+        return {"rejected": "NO_DATA_IN_WINDOW"}
+    env.update(_aggregate(table, window, first, last))
+    env["years_observed"] = float(len(window))
+    previous = [row for row in rows if first - table.window.years <= row["year"] < first]
+    previous_values = _aggregate(table, previous, first - table.window.years, first - 1)
+    for name, value in env.copy().items():
+        if name in previous_values:
+            env[f"prev_{name}"] = previous_values[name]
+        elif name not in table.parameters:
+            env[f"prev_{name}"] = False if isinstance(value, bool) else NAN
+    env["prev_years_observed"] = float(len(previous))
+    for name, spec in table.inputs.items():
+        if name not in env and spec.default is not None:
+            value = bool(spec.default) if spec.kind == "flag" else float(spec.default)
+            env[name] = value
+            env[f"prev_{name}"] = value
+    if any("insured_since" in row for row in rows):
+        env["insured_months"] = _months(min(_as_date(row["insured_since"]) for row in rows), as_of)
+    risk_class = int(env["risk_class"])
+    env["base_rate"] = table.classes[risk_class].base_rate
+    _indicators(table, env, "")
+    if previous:
+        _indicators(table, env, "prev_")
+    else:
+        for name in table.all_indicators:
+            env[f"prev_{name}"] = NAN
+    return _rate(table, env, risk_class)
+
+
+def _aggregate(
+    table: RuleTable, rows: Sequence[Mapping[str, Any]], first: int, last: int
+) -> dict[str, Any]:
+    """Per-column aggregates over ``rows``, adding years in calendar order."""
+    by_year = sorted(rows, key=lambda row: row["year"])
+    names = {name for row in rows for name in row} - {"employer_id", "year", "insured_since"}
+    out: dict[str, Any] = {}
+    for name in names:
+        aggregate = _how(table, name)
+        if aggregate is None:
+            continue
+        values = [row[name] for row in by_year if name in row]
+        if aggregate == Aggregate.ANY:
+            out[name] = any(bool(v) for v in values)
+        elif aggregate in (Aggregate.SUM, Aggregate.MEAN):
+            total = 0.0
+            for value in values:
+                total += float(value)
+            out[name] = total / len(values) if aggregate == Aggregate.MEAN else total
+        elif aggregate == Aggregate.LAST:
+            out[name] = float(values[-1])
+        elif aggregate == Aggregate.MAX:
+            out[name] = float(max(values))
+        elif aggregate == Aggregate.MIN:
+            out[name] = float(min(values))
+    if not rows:
+        out = {name: (False if _how(table, name) == Aggregate.ANY else NAN) for name in out}
+    return out
+
+
+def _how(table: RuleTable, name: str) -> Aggregate | None:
+    override = table.inputs.get(name)
+    if override is not None and override.aggregate:
+        return Aggregate(override.aggregate)
+    spec = column_spec(name)
+    if spec is not None:
+        return None if spec.aggregate == Aggregate.NONE or spec.kind == "text" else spec.aggregate
+    if override is not None:
+        return Aggregate.ANY if override.kind == "flag" else Aggregate.SUM
+    return None
+
+
+def _indicators(table: RuleTable, env: dict[str, Any], prefix: str) -> None:
+    expressions = table.expressions()
+    for name, indicator in table.all_indicators.items():
+        if indicator.expr is None:
+            numerator = env.get(prefix + str(indicator.numerator))
+            denominator = env.get(prefix + str(indicator.denominator))
+            if numerator is None or denominator is None:
+                continue
+            if indicator.min_denominator is not None and denominator < indicator.min_denominator:
+                denominator = indicator.min_denominator
+            if math.isnan(numerator) or math.isnan(denominator):
+                value = NAN
+            elif denominator == 0:
+                value = indicator.zero_over_zero if numerator == 0 else indicator.positive_over_zero
+            else:
+                value = numerator / denominator * indicator.scale
+            env[prefix + name] = value
+        else:
+            tree = expressions[f"indicator.{name}"].tree
+            scope = {
+                n: env.get(prefix + n, env.get(n)) for n in expressions[f"indicator.{name}"].names
+            }
+            env[prefix + name] = float(_evaluate(tree, scope))
+
+
+def _rate(table: RuleTable, env: dict[str, Any], risk_class: int) -> dict[str, Any]:
+    reasons: list[str] = []
+    flags: list[str] = []
+    current = env.get("current_grade")
+    current = int(current) if current is not None and not math.isnan(current) else 0
+
+    def outcome(grade: int | None, step: int | None) -> int:
+        """An absolute grade, or a step from the current grade."""
+        return grade if grade is not None else current + int(step or 0)
+
+    grade = None
+    for rule in table.eligibility:
+        if _truth(_evaluate(_tree(table, f"eligibility.{rule.id}"), env)):
+            grade = outcome(rule.outcome.grade, rule.outcome.step)
+            reasons.append(f"eligibility:{rule.id}")
+            break
+    floated = grade is None
+    if floated and not table.classes[risk_class].floated:
+        grade, floated = 0, False
+        reasons.append("eligibility:class-not-floated")
+
+    cls = risk_class
+    rate_steps: list[tuple[str, str, float]] = []
+    fired: set[str] = set()
+    if floated:
+        grade, band_reason = _bands(table, env, outcome)
+        reasons.append(f"band:{band_reason}")
+        for modifier in table.modifiers:
+            if not _truth(_evaluate(_tree(table, f"modifiers.{modifier.id}"), env)):
+                continue
+            ladder = table.ladders[table.classes[cls].ladder]
+            before = (grade, cls)
+            action = modifier.action
+            if action == "no_down":
+                grade = max(grade, 0)
+            elif action == "no_up":
+                grade = min(grade, 0)
+            elif action == "bump":
+                grade += int(modifier.by or 0)
+            elif action == "set_grade":
+                grade = int(modifier.grade or 0)
+            elif action == "top":
+                grade = ladder.highest
+            elif action == "bottom":
+                grade = ladder.lowest
+            elif action == "reclassify":
+                target = cls + int(modifier.by or 0)
+                numbers = sorted(table.classes)
+                clipped = min(max(target, numbers[0]), numbers[-1])
+                if clipped != target:
+                    flags.append("reclassify-limit")
+                cls = clipped
+            else:
+                rate_steps.append((modifier.id, action, float(modifier.by or 0.0)))
+                continue
+            if (grade, cls) != before:
+                fired.add(modifier.id)
+        if table.movement is not None:
+            limited = grade
+            if table.movement.max_step is not None and "current_grade" in env:
+                k = table.movement.max_step
+                limited = min(max(limited, current - k), current + k)
+            if table.movement.max_from_base is not None:
+                k = table.movement.max_from_base
+                limited = min(max(limited, -k), k)
+            if limited != grade:
+                flags.append("movement-limit")
+            grade = limited
+
+    spec = table.classes[cls]
+    ladder = table.ladders[spec.ladder]
+    on_ladder = min(max(grade, ladder.lowest), ladder.highest)
+    if on_ladder != grade:
+        flags.append("ladder-limit")
+    grade = on_ladder
+    value = ladder.grades[grade]
+    if ladder.mode == "multiply":
+        rate = spec.base_rate * value
+    elif ladder.mode == "add":
+        rate = spec.base_rate + value
+    else:
+        rate = float(env.get("current_rate", NAN)) * value
+    for modifier_id, action, by in rate_steps:
+        rate = rate * by if action == "rate_factor" else rate + by
+        fired.add(modifier_id)
+    reasons += [f"modifier:{m.id}" for m in table.modifiers if m.id in fired]
+
+    floor, cap = _bounds(table, cls)
+    if rate < floor:
+        rate = floor
+        flags.append("min-rate")
+    if rate > cap:
+        rate = cap
+        flags.append("max-rate")
+    rate = float(
+        Decimal(repr(rate)).quantize(
+            Decimal(1).scaleb(-table.rounding.rate_decimals), ROUND_HALF_UP
+        )
+    )
+    order = [name for name in FLAG_NAMES.values() if name != "class-not-floated"]
+    reasons += [f"bound:{name}" for name in order if name in flags]
+    return {
+        "grade": grade,
+        "rated_class": cls,
+        "multiplier": value,
+        "base_rate": spec.base_rate,
+        "rate": rate,
+        "reasons": reasons,
+    }
+
+
+def _bands(table: RuleTable, env: dict[str, Any], outcome: Any) -> tuple[int, str]:
+    """First matching band (or the highest with ``combine: max``) and its reason id."""
+    best: tuple[int, str] | None = None
+    for band in table.bands:
+        if band.when is not None and not _truth(_evaluate(_tree(table, f"bands.{band.id}"), env)):
+            continue
+        if band.rows:
+            value = env[band.on]
+            domain = parse_interval(band.domain)
+            found = None
+            for row_id, row in zip(band.row_ids(), band.rows, strict=True):
+                if domain.contains(value) and parse_interval(row.interval).contains(value):
+                    found = (outcome(row.grade, row.step), row_id)
+                    break
+            if found is None:
+                continue
+        else:
+            found = (outcome(band.grade, band.step), band.id)
+        if table.combine == "first":
+            return found
+        if best is None or found[0] > best[0]:
+            best = found
+    if best is not None:
+        return best
+    return outcome(table.otherwise.grade, table.otherwise.step), "otherwise"
+
+
+def _bounds(table: RuleTable, cls: int) -> tuple[float, float]:
+    def value(bound: Any) -> float:
+        if bound.value is not None:
+            return float(bound.value)
+        return float(table.classes[bound.class_base].base_rate)
+
+    floor, cap = -math.inf, math.inf
+    if table.bounds.min_rate is not None:
+        floor = value(table.bounds.min_rate)
+    if table.bounds.max_rate is not None:
+        cap = value(table.bounds.max_rate)
+    per_class = table.bounds.per_class.get(cls)
+    if per_class is not None:
+        if per_class.min_rate is not None:
+            floor = value(per_class.min_rate)
+        if per_class.max_rate is not None:
+            cap = value(per_class.max_rate)
+    return floor, cap
+
+
+def _tree(table: RuleTable, key: str) -> ast.expr:
+    return table.expressions()[key].tree
+
+
+def _truth(value: Any) -> bool:
+    return bool(value)
+
+
+def _evaluate(node: ast.AST, env: Mapping[str, Any]) -> Any:
+    """Walk a checked expression tree with Python scalars (NaN compares false)."""
+    if isinstance(node, ast.Constant):
+        return node.value if isinstance(node.value, bool) else float(node.value)
+    if isinstance(node, ast.Name):
+        if node.id in env:
+            value = env[node.id]
+            return value if isinstance(value, (bool, tuple)) else float(value)
+        return {"true": True, "True": True, "false": False, "False": False, "inf": math.inf}[
+            node.id
+        ]
+    if isinstance(node, (ast.List, ast.Tuple)):
+        return tuple(float(_evaluate(element, env)) for element in node.elts)
+    if isinstance(node, ast.BoolOp):
+        values = [bool(_evaluate(value, env)) for value in node.values]
+        return all(values) if isinstance(node.op, ast.And) else any(values)
+    if isinstance(node, ast.UnaryOp):
+        operand = _evaluate(node.operand, env)
+        if isinstance(node.op, ast.Not):
+            return not operand
+        return -operand if isinstance(node.op, ast.USub) else operand
+    if isinstance(node, ast.BinOp):
+        left, right = _evaluate(node.left, env), _evaluate(node.right, env)
+        if isinstance(node.op, ast.Add):
+            return left + right
+        if isinstance(node.op, ast.Sub):
+            return left - right
+        if isinstance(node.op, ast.Mult):
+            return left * right
+        if isinstance(node.op, ast.Div):
+            return _divide(left, right)
+        return _power(left, right)
+    if isinstance(node, ast.Compare):
+        values = [_evaluate(node.left, env)] + [_evaluate(c, env) for c in node.comparators]
+        return all(_compare(op, values[i], values[i + 1]) for i, op in enumerate(node.ops))
+    if isinstance(node, ast.Call):
+        arguments = [_evaluate(argument, env) for argument in node.args]
+        if any(isinstance(a, float) and math.isnan(a) for a in arguments):
+            return NAN
+        name = node.func.id  # type: ignore[attr-defined]
+        return {"min": min, "max": max, "abs": lambda x: abs(x)}[name](*arguments)
+    raise TypeError(f"unexpected node {type(node).__name__}")
+
+
+def _divide(left: float, right: float) -> float:
+    if right == 0:
+        if math.isnan(left) or left == 0:
+            return NAN
+        return math.copysign(math.inf, left) * math.copysign(1.0, right)
+    return left / right
+
+
+def _power(base: float, exponent: float) -> float:
+    try:
+        return math.pow(base, exponent)
+    except (ValueError, OverflowError):
+        if base == 0 and exponent < 0:
+            return math.inf
+        return NAN if base < 0 else math.inf
+
+
+def _compare(op: ast.cmpop, a: Any, b: Any) -> bool:
+    if isinstance(op, (ast.In, ast.NotIn)):
+        if math.isnan(a):
+            return False
+        found = a in b
+        return found if isinstance(op, ast.In) else not found
+    if isinstance(a, float) and math.isnan(a) or isinstance(b, float) and math.isnan(b):
+        return False
+    if isinstance(op, ast.Lt):
+        return a < b
+    if isinstance(op, ast.LtE):
+        return a <= b
+    if isinstance(op, ast.Gt):
+        return a > b
+    if isinstance(op, ast.GtE):
+        return a >= b
+    if isinstance(op, ast.Eq):
+        return a == b
+    return a != b
+
+
+def _months(start: dt.date, as_of: dt.date) -> float:
+    return float(
+        (as_of.year - start.year) * 12 + (as_of.month - start.month) - (as_of.day < start.day)
+    )
+
+
+def _as_date(value: Any) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if hasattr(value, "date"):
+        return value.date()
+    return dt.date.fromisoformat(str(value)[:10])

@@ -1,0 +1,472 @@
+"""``rerate()``: the public entry point, from an extract to rated and rejected employers.
+
+The flow, each step vectorised over the population::
+
+    validate extract (schema) → rejects
+    aggregate the window and the previous window (window)
+    indicators (indicators)
+    evaluate the table (engine)
+    assemble one row per employer, with reasons and the table's id and hash (result)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .engine import evaluate
+from .errors import ParameterError, RejectReason, reject_frame
+from .expr import suggest
+from .indicators import compute_indicators
+from .result import RerateResult, build_reasons
+from .rounding import round_money
+from .rules.loader import load_table, table_hash
+from .rules.model import DERIVED_NAMES, RuleTable
+from .schema import CORE_COLUMNS, Aggregate, ColumnKind, ColumnSpec, column_spec, validate_extract
+from .window import aggregate_window, months_between, window_years
+
+__all__ = ["rerate", "resolve_params", "parse_as_of", "required_columns"]
+
+
+def rerate(
+    extract: pd.DataFrame,
+    rules: str | RuleTable | Mapping[str, Any] = "cn-jiangsu-2023",
+    as_of: str | dt.date | pd.Timestamp | None = None,
+    *,
+    params: Mapping[str, Any] | None = None,
+) -> RerateResult:
+    """Re-rate every employer of an extract under a rule table.
+
+    Parameters
+    ----------
+    extract:
+        Employer-year rows (one row per employer and year) with at least the columns
+        ``employer_id, year, risk_class, avg_insured, contributions, payouts, injuries``
+        and those the table reads (see :func:`required_columns`).
+    rules:
+        A built-in table id (see :func:`ratefloat.list_tables`), a path to a YAML/JSON
+        table, a dict, or a loaded :class:`~ratefloat.rules.RuleTable`.
+    as_of:
+        The date the new rates take effect (``"2025-01-01"``). The window is counted back
+        from it.
+    params:
+        Values for the table's parameters (required for those without a default).
+
+    Returns
+    -------
+    RerateResult
+        ``.rated`` (one row per rated employer, sorted by ``employer_id``), ``.rejects``
+        (one row per rejected employer with a reason code), ``.summary()``,
+        ``.explain(employer_id)``. Every input employer is in exactly one of the two.
+
+    Raises
+    ------
+    SchemaError
+        A required column is missing.
+    ParameterError
+        ``as_of`` or ``params`` is missing or invalid.
+    RuleTableError
+        The rule table is invalid.
+
+    Examples
+    --------
+    >>> import ratefloat
+    >>> extract = ratefloat.load_example()
+    >>> result = ratefloat.rerate(extract, rules="cn-jiangsu-2023", as_of="2025-01-01")
+    >>> len(result.rated) + len(result.rejects) == extract["employer_id"].nunique()
+    True
+    """
+    table = load_table(rules if not isinstance(rules, Mapping) else dict(rules))
+    as_of_date = parse_as_of(as_of)
+    values = resolve_params(table, params)
+    required, optional, needs, extra_specs = _column_plan(table)
+
+    validated = validate_extract(
+        extract,
+        required=required,
+        optional=optional,
+        extra_specs=extra_specs,
+        known_classes=table.classes,
+        what_needs=needs,
+    )
+    n = len(validated.employer_ids)
+    years = validated.columns["year"]
+    span = window_years(as_of_date, table.window)
+    how = _aggregations(table, validated.columns, extra_specs)
+    env: dict[str, Any] = {}
+    current, counts = aggregate_window(
+        validated.codes, years, validated.columns, how, span.first, span.last, n
+    )
+    env.update(current)
+    env["years_observed"] = counts.astype(np.float64)
+    if _uses_previous(table):
+        previous, previous_counts = aggregate_window(
+            validated.codes,
+            years,
+            validated.columns,
+            how,
+            span.previous_first,
+            span.previous_last,
+            n,
+        )
+        env.update({f"prev_{name}": value for name, value in previous.items()})
+        env["prev_years_observed"] = previous_counts.astype(np.float64)
+    if "insured_since" in validated.columns:
+        first_insured, _ = aggregate_window(
+            validated.codes,
+            years,
+            validated.columns,
+            {"insured_since": Aggregate.MIN},
+            int(np.nanmin(years)) if len(years) and not np.isnan(years).all() else 0,
+            int(np.nanmax(years)) if len(years) and not np.isnan(years).all() else 0,
+            n,
+        )
+        env["insured_months"] = months_between(first_insured["insured_since"], as_of_date)
+    for name, spec in table.inputs.items():
+        if name not in validated.columns and spec.default is not None:
+            fill = bool(spec.default) if spec.kind == "flag" else float(spec.default)
+            env[name] = np.full(n, fill)
+            if f"prev_{name}" in table.names_used():
+                env[f"prev_{name}"] = np.full(n, fill)
+
+    risk_class = env["risk_class"]
+    env["base_rate"] = _base_rates(table, risk_class)
+    env.update(values)
+    compute_indicators(table, env)
+    if _uses_previous(table):
+        compute_indicators(table, env, prefix="prev_")
+
+    rejects_by_rule = _rule_rejects(table, env, validated, counts)
+    failures = pd.concat([validated.failures, rejects_by_rule], ignore_index=True)
+    rejected = validated.rejected.copy()
+    if len(rejects_by_rule):
+        rejected[_positions(validated.employer_ids, rejects_by_rule["employer_id"])] = True
+    rated = np.flatnonzero(~rejected)
+
+    sub_env = {
+        key: (value[rated] if isinstance(value, np.ndarray) and value.shape == (n,) else value)
+        for key, value in env.items()
+    }
+    if "current_grade" in sub_env:
+        sub_env["current_grade"] = np.nan_to_num(sub_env["current_grade"]).astype(np.int64)
+    outcome = evaluate(table, sub_env, sub_env["risk_class"].astype(np.int16))
+
+    frame = _rated_frame(table, validated.employer_ids[rated], sub_env, outcome)
+    result = RerateResult(
+        rated=frame,
+        rejects=_one_per_employer(failures),
+        failure_cases=failures,
+        table=table,
+        table_hash=table_hash(table),
+        as_of=as_of_date,
+        window=span,
+        params=values,
+    )
+    return result
+
+
+def parse_as_of(as_of: Any) -> dt.date:
+    """The rating date as a :class:`datetime.date`; raises :class:`ParameterError`."""
+    if as_of is None:
+        raise ParameterError(
+            "as_of is required: the date the new rates take effect, e.g. as_of='2025-01-01'"
+        )
+    if isinstance(as_of, pd.Timestamp):
+        return as_of.date()
+    if isinstance(as_of, dt.datetime):
+        return as_of.date()
+    if isinstance(as_of, dt.date):
+        return as_of
+    if isinstance(as_of, str):
+        try:
+            return dt.date.fromisoformat(as_of.strip())
+        except ValueError:
+            pass
+    raise ParameterError(f"as_of must be a date like '2025-01-01', got {as_of!r}")
+
+
+def resolve_params(table: RuleTable, params: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The table's parameter values: the defaults overlaid with ``params``, checked.
+
+    Raises
+    ------
+    ParameterError
+        For an unknown name (with a suggestion), a value of the wrong type, or a required
+        parameter that was not given.
+    """
+    given = dict(params or {})
+    unknown = [name for name in given if name not in table.parameters]
+    if unknown:
+        name = unknown[0]
+        known = ", ".join(sorted(table.parameters)) or "none"
+        raise ParameterError(
+            f"table {table.id!r} has no parameter {name!r}{suggest(name, table.parameters)}; "
+            f"its parameters: {known}"
+        )
+    values: dict[str, Any] = {}
+    missing = []
+    for name, spec in table.parameters.items():
+        value = given.get(name, spec.default)
+        if value is None:
+            missing.append(f"  - {name}: {spec.description}")
+            continue
+        if spec.type == "number":
+            ok = isinstance(value, (int, float, np.number)) and not isinstance(value, bool)
+            value = float(value) if ok else value
+        elif spec.type == "bool":
+            ok = isinstance(value, (bool, np.bool_))
+            value = bool(value) if ok else value
+        else:
+            ok = isinstance(value, (list, tuple)) and all(
+                isinstance(v, (int, float)) and not isinstance(v, bool) for v in value
+            )
+            value = tuple(float(v) for v in value) if ok else value
+        if not ok:
+            raise ParameterError(
+                f"parameter {name!r} of table {table.id!r} must be a {spec.type}, got {value!r}"
+            )
+        values[name] = value
+    if missing:
+        raise ParameterError(
+            f"table {table.id!r} needs these parameters, which its source leaves to the agency; "
+            "supply them with params={...}:\n" + "\n".join(missing)
+        )
+    return values
+
+
+def required_columns(table: RuleTable | str) -> dict[str, str]:
+    """The extract columns a table needs, with why (column → what needs it)."""
+    table = load_table(table)
+    required, _, needs, _ = _column_plan(table)
+    return {name: needs.get(name, "core column") for name in required}
+
+
+def _column_plan(
+    table: RuleTable,
+) -> tuple[list[str], list[str], dict[str, str], list[ColumnSpec]]:
+    """Required and optional extract columns, what needs each, and table-specific specs."""
+    used = {name.removeprefix("prev_") for name in table.names_used()}
+    needs: dict[str, str] = {}
+    for name in sorted(used):
+        if name in table.all_indicators or name in table.parameters:
+            continue
+        if name == "insured_months":
+            needs["insured_since"] = "insured_months (months insured)"
+        elif name in DERIVED_NAMES:
+            continue
+        else:
+            needs[name] = f"table {table.id!r}"
+    if any(_steps(table)) or (table.movement and table.movement.max_step is not None):
+        needs["current_grade"] = "moves from the current grade"
+    if any(table.ladders[c.ladder].mode == "current" for c in table.classes.values()):
+        needs["current_rate"] = "a ladder relative to the current rate"
+    extra_specs = []
+    for name, spec in table.inputs.items():
+        if column_spec(name) is None:
+            extra_specs.append(
+                ColumnSpec(
+                    name,
+                    ColumnKind(spec.kind) if spec.kind != "number" else ColumnKind.NUMBER,
+                    Aggregate(spec.aggregate or ("any" if spec.kind == "flag" else "sum")),
+                    spec.description or name,
+                    name,
+                )
+            )
+    with_default = {name for name, spec in table.inputs.items() if spec.default is not None}
+    required = list(CORE_COLUMNS) + [
+        n for n in needs if n not in CORE_COLUMNS and n not in with_default
+    ]
+    optional = [n for n in needs if n in with_default] + [
+        "payroll",
+        "current_rate",
+        "current_grade",
+    ]
+    return required, optional, needs, extra_specs
+
+
+def _steps(table: RuleTable) -> list[bool]:
+    steps = [rule.outcome.step is not None for rule in table.eligibility]
+    for band in table.bands:
+        steps.append(band.step is not None)
+        steps += [row.step is not None for row in band.rows or []]
+    steps.append(table.otherwise.step is not None)
+    return steps
+
+
+def _aggregations(
+    table: RuleTable, columns: dict[str, np.ndarray], extra_specs: list[ColumnSpec]
+) -> dict[str, Aggregate]:
+    specs = {spec.name: spec for spec in extra_specs}
+    how: dict[str, Aggregate] = {}
+    for name in columns:
+        if name in ("year", "insured_since", "employer_id"):
+            continue
+        spec = specs.get(name) or column_spec(name)
+        if spec is None or spec.kind == ColumnKind.TEXT:
+            continue
+        override = table.inputs.get(name)
+        aggregate = (
+            Aggregate(override.aggregate) if override and override.aggregate else spec.aggregate
+        )
+        how[name] = aggregate
+    return how
+
+
+def _uses_previous(table: RuleTable) -> bool:
+    return any(name.startswith("prev_") for name in table.names_used())
+
+
+def _base_rates(table: RuleTable, risk_class: np.ndarray) -> np.ndarray:
+    lookup = np.full(max(table.classes) + 1, np.nan)
+    for number, spec in table.classes.items():
+        lookup[number] = spec.base_rate
+    known = ~np.isnan(risk_class) & (risk_class >= 0) & (risk_class < len(lookup))
+    out = np.full(len(risk_class), np.nan)
+    out[known] = lookup[risk_class[known].astype(np.int64)]
+    return out
+
+
+def _rule_rejects(
+    table: RuleTable, env: Mapping[str, Any], validated: Any, counts: np.ndarray
+) -> pd.DataFrame:
+    """Employers that passed validation but cannot be rated under this table."""
+    ids = validated.employer_ids
+    alive = ~validated.rejected
+    frames = []
+    no_data = alive & (counts == 0)
+    if no_data.any():
+        frames.append(
+            reject_frame(
+                ids[no_data],
+                RejectReason.NO_DATA_IN_WINDOW,
+                "year",
+                np.full(int(no_data.sum()), "", dtype=object),
+                _first_rows(validated.codes, no_data),
+                "the employer has no row in the rating window",
+            )
+        )
+    alive &= counts > 0
+    if "current_grade" in env and any(_steps(table)):
+        current = env["current_grade"]
+        missing = alive & np.isnan(current)
+        if missing.any():
+            frames.append(
+                reject_frame(
+                    ids[missing],
+                    RejectReason.MISSING_VALUE,
+                    "current_grade",
+                    current[missing],
+                    _first_rows(validated.codes, missing),
+                    "the table moves from the current grade, but current_grade is empty",
+                )
+            )
+        alive &= ~missing
+        risk = env["risk_class"]
+        lowest = np.full(len(current), np.nan)
+        highest = np.full(len(current), np.nan)
+        for number, spec in table.classes.items():
+            ladder = table.ladders[spec.ladder]
+            lowest[risk == number], highest[risk == number] = ladder.lowest, ladder.highest
+        off = alive & ((current < lowest) | (current > highest))
+        if off.any():
+            frames.append(
+                reject_frame(
+                    ids[off],
+                    RejectReason.GRADE_NOT_ON_LADDER,
+                    "current_grade",
+                    current[off],
+                    _first_rows(validated.codes, off),
+                    "current_grade is outside the ladder of the employer's class",
+                )
+            )
+    if any(table.ladders[c.ladder].mode == "current" for c in table.classes.values()):
+        current_rate = env.get("current_rate")
+        missing = alive & (np.isnan(current_rate) if current_rate is not None else True)
+        if np.any(missing):
+            frames.append(
+                reject_frame(
+                    ids[missing],
+                    RejectReason.MISSING_CURRENT_RATE,
+                    "current_rate",
+                    np.full(int(np.sum(missing)), "", dtype=object),
+                    _first_rows(validated.codes, missing),
+                    "the table's ladder is relative to the current rate, which is empty",
+                )
+            )
+    if not frames:
+        return validated.failures.iloc[0:0]
+    return pd.concat(frames, ignore_index=True)
+
+
+def _first_rows(codes: np.ndarray, employer_mask: np.ndarray) -> np.ndarray:
+    """The first input row of each employer selected by ``employer_mask``, in employer order."""
+    first = np.full(len(employer_mask), -1, dtype=np.int64)
+    rows = np.arange(len(codes))[::-1]
+    valid = codes[::-1] >= 0
+    first[codes[::-1][valid]] = rows[valid]
+    return first[employer_mask]
+
+
+def _positions(employer_ids: np.ndarray, wanted: pd.Series) -> np.ndarray:
+    return np.searchsorted(employer_ids, wanted.to_numpy(dtype=object))
+
+
+def _one_per_employer(failures: pd.DataFrame) -> pd.DataFrame:
+    """The first failure of each employer (rows without an employer id are kept each)."""
+    if failures.empty:
+        return failures.reset_index(drop=True)
+    ordered = failures.sort_values("row", kind="stable")
+    no_id = ordered["employer_id"].isna()
+    firsts = ordered[~no_id].drop_duplicates("employer_id", keep="first")
+    combined = pd.concat([firsts, ordered[no_id]])
+    combined = combined.sort_values(["employer_id", "row"], kind="stable", na_position="last")
+    return combined.reset_index(drop=True)
+
+
+def _rated_frame(
+    table: RuleTable, employer_ids: np.ndarray, env: Mapping[str, Any], outcome: Any
+) -> pd.DataFrame:
+    columns: dict[str, Any] = {
+        "employer_id": employer_ids,
+        "risk_class": env["risk_class"].astype(np.int16),
+        "rated_class": outcome.rated_class,
+        "grade": outcome.grade,
+        "multiplier": outcome.multiplier,
+        "base_rate": outcome.base_rate,
+        "rate": outcome.rate,
+    }
+    if "current_grade" in env:
+        columns["current_grade"] = np.asarray(env["current_grade"], dtype=np.float64)
+    if "current_rate" in env:
+        columns["current_rate"] = env["current_rate"]
+    if "payroll" in env:
+        # Premiums are annual: the window's payroll averaged over the years observed.
+        annual_payroll = round_money(env["payroll"] / env["years_observed"], 2)
+        decimals = table.rounding.money_decimals
+        columns["payroll"] = annual_payroll
+        columns["premium_at_base"] = round_money(annual_payroll * outcome.base_rate, decimals)
+        columns["premium"] = round_money(annual_payroll * outcome.rate, decimals)
+    for name in _indicator_columns(table):
+        if name in env:
+            columns[name] = env[name]
+    columns["reasons"] = build_reasons(outcome)
+    frame = pd.DataFrame(columns)
+    frame["table_id"] = pd.Categorical([table.id] * len(frame))
+    return frame
+
+
+def _indicator_columns(table: RuleTable) -> list[str]:
+    used = table.names_used()
+    names = []
+    for name in table.all_indicators:
+        for key in (name, f"prev_{name}"):
+            if key in used:
+                names.append(key)
+    for name in sorted(used):
+        if name in ("insured_months", "years_observed") and name not in names:
+            names.append(name)
+    return names

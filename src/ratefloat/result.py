@@ -1,0 +1,222 @@
+"""The result of a re-rating: rated and rejected employers, summaries and explanations."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .engine import Evaluation
+from .rules.model import RuleTable
+from .window import WindowYears
+
+__all__ = ["RerateResult", "Explanation", "build_reasons", "REASON_SEPARATOR"]
+
+#: Separates the rule ids in the ``reasons`` column, in evaluation order.
+REASON_SEPARATOR = " > "
+
+
+def build_reasons(outcome: Evaluation) -> pd.Categorical:
+    """The ``reasons`` column: rule ids that fired, joined in evaluation order.
+
+    Text is built once per distinct combination of rule codes, not once per employer, and
+    stored as a categorical.
+    """
+    codes = np.column_stack(
+        [
+            outcome.eligibility_code.astype(np.int64),
+            outcome.band_code.astype(np.int64),
+            outcome.modifier_bits,
+            outcome.flags,
+        ]
+    )
+    if len(codes) == 0:
+        return pd.Categorical([], categories=[])
+    combos, inverse = np.unique(codes, axis=0, return_inverse=True)
+    labels = [
+        REASON_SEPARATOR.join(outcome.catalogue.describe(*map(int, combo))) for combo in combos
+    ]
+    return pd.Categorical.from_codes(inverse.reshape(-1), categories=labels)
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """Why one employer got its grade: the inputs used and the rules that fired, in order."""
+
+    employer_id: str
+    status: str  #: "rated" or "rejected"
+    grade: int | None
+    rate: float | None
+    reasons: list[str]
+    rules: list[dict[str, Any]]
+    indicators: dict[str, float]
+    rejection: dict[str, Any] | None = None
+
+    def __str__(self) -> str:
+        lines = [f"employer {self.employer_id}: {self.status}"]
+        if self.rejection:
+            lines.append(
+                f"  rejected: {self.rejection['reason']} in column {self.rejection['column']!r} "
+                f"(value {self.rejection['value']!r}, row {self.rejection['row']}): "
+                f"{self.rejection['message']}"
+            )
+            return "\n".join(lines)
+        lines.append(f"  grade {self.grade:+d}, rate {self.rate:.6g}")
+        for name, value in self.indicators.items():
+            lines.append(f"  {name} = {value:.6g}")
+        for rule in self.rules:
+            cite = f"  [{rule['cite']}]" if rule.get("cite") else ""
+            condition = f" when {rule['when']}" if rule.get("when") else ""
+            lines.append(f"  → {rule['reason']}{condition}{cite}")
+        return "\n".join(lines)
+
+
+@dataclass
+class RerateResult:
+    """Everything a re-rating produced.
+
+    Attributes
+    ----------
+    rated:
+        One row per rated employer, sorted by ``employer_id``: class, grade, multiplier,
+        base and final rate, the indicators the table used, ``reasons`` and ``table_id``.
+    rejects:
+        One row per rejected employer (rows without an employer id: one each), with
+        ``employer_id, reason, column, value, row, message``; ``row`` is the position of
+        the offending input row.
+    failure_cases:
+        Every problem found, several per employer where there were several.
+    table, table_hash:
+        The rule table applied and the sha256 of its canonical content.
+    as_of, window:
+        The rating date and the experience years used.
+    params:
+        The parameter values applied.
+    """
+
+    rated: pd.DataFrame
+    rejects: pd.DataFrame
+    failure_cases: pd.DataFrame
+    table: RuleTable
+    table_hash: str
+    as_of: dt.date
+    window: WindowYears
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for frame in (self.rated, self.rejects):
+            frame.attrs.update(self.provenance())
+
+    def provenance(self) -> dict[str, str]:
+        """Audit fields: table id, version and hash, as_of, window, ratefloat version."""
+        from . import __version__
+
+        return {
+            "table_id": self.table.id,
+            "table_version": self.table.version,
+            "table_hash": self.table_hash,
+            "as_of": self.as_of.isoformat(),
+            "window": str(self.window),
+            "ratefloat_version": __version__,
+        }
+
+    def summary(self) -> pd.DataFrame:
+        """Employers and premium by class and grade (premium where payroll was given).
+
+        Columns: ``rated_class, grade, multiplier, employers`` and, with payroll,
+        ``premium_at_base`` (payroll × base rate) and ``premium`` (payroll × new rate).
+        """
+        rated = self.rated
+        group = rated.groupby(["rated_class", "grade"], observed=True)
+        summary = group.agg(multiplier=("multiplier", "first"), employers=("employer_id", "size"))
+        if "premium" in rated:
+            summary["premium_at_base"] = group["premium_at_base"].sum().round(2)
+            summary["premium"] = group["premium"].sum().round(2)
+        return summary.reset_index()
+
+    def counts(self) -> dict[str, int]:
+        """Employers in, rated and rejected; reject counts by reason."""
+        by_reason = self.rejects["reason"].value_counts().sort_index()
+        return {
+            "employers": len(self.rated) + len(self.rejects),
+            "rated": len(self.rated),
+            "rejected": len(self.rejects),
+            **{f"rejected_{reason}": int(count) for reason, count in by_reason.items()},
+        }
+
+    def explain(self, employer_id: str) -> Explanation:
+        """The indicator values used and the rules that fired for one employer, in order."""
+        employer_id = str(employer_id)
+        rated = self.rated
+        position = np.searchsorted(rated["employer_id"].to_numpy(dtype=object), employer_id)
+        if position < len(rated) and rated["employer_id"].iat[position] == employer_id:
+            row = rated.iloc[position]
+            reasons = str(row["reasons"]).split(REASON_SEPARATOR)
+            indicators = {
+                name: float(row[name])
+                for name in rated.columns
+                if name
+                not in (
+                    "employer_id",
+                    "risk_class",
+                    "rated_class",
+                    "grade",
+                    "multiplier",
+                    "base_rate",
+                    "rate",
+                    "reasons",
+                    "table_id",
+                    "premium",
+                    "payroll",
+                    "premium_at_base",
+                    "current_grade",
+                    "current_rate",
+                )
+            }
+            return Explanation(
+                employer_id,
+                "rated",
+                int(row["grade"]),
+                float(row["rate"]),
+                reasons,
+                [self._rule_detail(reason) for reason in reasons],
+                indicators,
+            )
+        rejected = self.rejects[self.rejects["employer_id"] == employer_id]
+        if len(rejected):
+            first = rejected.iloc[0]
+            return Explanation(employer_id, "rejected", None, None, [], [], {}, first.to_dict())
+        raise KeyError(f"employer {employer_id!r} is not in this result")
+
+    def _rule_detail(self, reason: str) -> dict[str, Any]:
+        stage, _, rule_id = reason.partition(":")
+        detail: dict[str, Any] = {"reason": reason}
+        rules: list[Any] = []
+        if stage == "eligibility":
+            rules = list(self.table.eligibility)
+        elif stage == "modifier":
+            rules = list(self.table.modifiers)
+        elif stage == "band":
+            rules = list(self.table.bands)
+            for band in self.table.bands:
+                for row_id, row in zip(band.row_ids(), band.rows or [], strict=False):
+                    if row_id == rule_id:
+                        detail.update(
+                            when=f"{band.on} in {row.interval}", cite=row.cite or band.cite
+                        )
+                        return detail
+        for rule in rules:
+            if rule.id == rule_id:
+                detail.update(when=getattr(rule, "when", None), cite=rule.cite)
+        if stage == "bound" and rule_id in ("min-rate", "max-rate"):
+            detail.update(cite=self.table.bounds.cite)
+        return detail
+
+    def to_frame(self) -> pd.DataFrame:
+        """Rated and rejected employers in one frame (``status`` column), for export."""
+        rated = self.rated.assign(status="rated")
+        rejects = self.rejects.assign(status="rejected")
+        return pd.concat([rated, rejects], ignore_index=True, sort=False)

@@ -1,0 +1,668 @@
+"""The rule-table data model: what an analyst writes, validated by pydantic.
+
+A rule table is pure data (YAML, JSON or a dict). These models say what it may contain;
+:mod:`ratefloat.engine` says how it is evaluated. Every check an analyst can act on runs
+here, at load time: unknown names (with a suggestion), gaps and overlaps in threshold
+rows, grades off every ladder, unreachable rules, duplicate rule ids.
+
+The stages, in evaluation order::
+
+    eligibility  → fixed outcome for employers that are not floated (first match)
+    bands        → grade from the indicators (first match, or the highest with combine: max)
+    modifiers    → post-band adjustments, in the order listed
+    movement     → limits on the move from the current grade
+    ladder       → grade clipped to the class's ladder, turned into a rate
+    bounds       → floors and caps on the rate
+    rounding     → the table's precision, half up
+
+Grades are integer offsets from the base grade: ``0`` is the class base rate (基准费率),
+``-1``/``-2`` the first and second down grades, ``+1``/``+2`` the up grades. A ladder says
+what each grade means for the rate.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
+
+from ..errors import ExpressionError
+from ..expr import Expression, Kind, parse_expression, suggest
+from ..schema import COLUMNS, Aggregate, ColumnKind
+from .intervals import check_partition, parse_interval
+
+__all__ = [
+    "Source",
+    "Window",
+    "Parameter",
+    "InputSpec",
+    "Indicator",
+    "Ladder",
+    "ClassRate",
+    "Outcome",
+    "EligibilityRule",
+    "IntervalRow",
+    "BandRule",
+    "Modifier",
+    "Movement",
+    "RateBound",
+    "Bounds",
+    "Rounding",
+    "RuleTable",
+    "expression_names",
+]
+
+_RULE_ID = r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$"
+Tag = Literal["S", "S2", "I", "U", "param"]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Source(_Model):
+    """Where the rules come from (文件号, title, articles, links)."""
+
+    document: str = Field(description="Document number, e.g. 苏人社规〔2023〕2号.")
+    title: str | None = Field(None, description="Document title.")
+    issued: dt.date | None = Field(None, description="Issue date.")
+    articles: str | None = Field(None, description="Articles encoded, e.g. 第八条.")
+    urls: list[str] = Field(default_factory=list, description="Where the text was read.")
+    notes: str | None = None
+
+
+class Window(_Model):
+    """The experience window (考核期) counted before ``as_of``.
+
+    With ``years: 2`` and ``lag_years: 1`` a rating as of 2025-01-01 uses the rows of the
+    years 2023 and 2024; the previous window (for "two consecutive cycles" rules) is 2021
+    and 2022.
+    """
+
+    years: int = Field(1, ge=1, le=10, description="Number of calendar years in the window.")
+    lag_years: int = Field(
+        1, ge=0, le=5, description="Years between the window's last year and as_of's year."
+    )
+
+
+class Parameter(_Model):
+    """A value the agency supplies (or keeps at its default) when it runs the table.
+
+    Parameters stand where the source is silent or leaves the number to the agency; a
+    parameter without a default must be given in ``rerate(..., params=...)``.
+    """
+
+    type: Literal["number", "bool", "list"] = "number"
+    default: float | bool | list[float] | None = None
+    description: str
+    tag: Tag | None = None
+
+    @model_validator(mode="after")
+    def _default_matches_type(self) -> Parameter:
+        if self.default is not None and not _value_fits(self.type, self.default):
+            raise ValueError(f"default {self.default!r} is not a {self.type}")
+        return self
+
+
+def _value_fits(kind: str, value: Any) -> bool:
+    if kind == "bool":
+        return isinstance(value, bool)
+    if kind == "list":
+        return isinstance(value, (list, tuple)) and all(
+            isinstance(v, (int, float)) and not isinstance(v, bool) for v in value
+        )
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+class InputSpec(_Model):
+    """A column the table reads, beyond the core ones, with its default when absent."""
+
+    kind: Literal["flag", "count", "money", "measure", "number", "integer"] = "number"
+    aggregate: Literal["sum", "mean", "any", "last", "max", "min"] | None = None
+    default: float | bool | None = Field(
+        None, description="Value used when the extract has no such column; none = required."
+    )
+    description: str | None = None
+
+
+class Indicator(_Model):
+    """An employer indicator computed over the window.
+
+    Either a ratio of two aggregated columns (``numerator``/``denominator``) or an
+    expression over other names (``expr``).
+    """
+
+    numerator: str | None = None
+    denominator: str | None = None
+    expr: str | None = None
+    min_denominator: float | None = Field(
+        None, ge=0, description="Denominators below this are raised to it (Tianjin: 50)."
+    )
+    zero_over_zero: float = Field(0.0, description="Value when both parts are zero.")
+    positive_over_zero: float = Field(
+        math.inf, description="Value when only the denominator is zero."
+    )
+    scale: float = Field(1.0, gt=0, description="Multiply the ratio, e.g. 1000 for per mille.")
+    description: str | None = None
+
+    @model_validator(mode="after")
+    def _one_form(self) -> Indicator:
+        ratio = self.numerator is not None or self.denominator is not None
+        if ratio and self.expr is not None:
+            raise ValueError("give either numerator/denominator or expr, not both")
+        if not ratio and self.expr is None:
+            raise ValueError("give numerator and denominator, or expr")
+        if ratio and (self.numerator is None or self.denominator is None):
+            raise ValueError("a ratio needs both numerator and denominator")
+        return self
+
+
+DEFAULT_INDICATORS: dict[str, Indicator] = {
+    "payout_ratio": Indicator(
+        numerator="payouts",
+        denominator="contributions",
+        description="支缴率: fund benefits paid ÷ premiums paid over the window",
+    ),
+    "injury_rate": Indicator(
+        numerator="injuries",
+        denominator="avg_insured",
+        description="工伤发生率: recognised injuries ÷ average insured headcount",
+    ),
+}
+
+
+class Ladder(_Model):
+    """What each grade means for the rate (浮动档次).
+
+    ``mode``:
+      * ``multiply``: rate = base rate × value (the national 50 %/80 %/100 %/120 %/150 %);
+      * ``add``: rate = base rate + value, in rate units (percentage-point grades);
+      * ``current``: rate = current rate × value (relative to last year's rate).
+    """
+
+    mode: Literal["multiply", "add", "current"] = "multiply"
+    grades: dict[int, float]
+    description: str | None = None
+
+    @field_validator("grades")
+    @classmethod
+    def _grades_contiguous(cls, grades: dict[int, float]) -> dict[int, float]:
+        keys = sorted(grades)
+        if 0 not in grades:
+            raise ValueError("the ladder needs grade 0 (the base grade)")
+        if keys != list(range(keys[0], keys[-1] + 1)):
+            raise ValueError(f"grades must be consecutive integers, got {keys}")
+        values = [grades[k] for k in keys]
+        if any(b <= a for a, b in zip(values, values[1:], strict=False)):
+            raise ValueError(
+                f"values must rise with the grade (a higher grade costs more), got {values}"
+            )
+        return dict(sorted(grades.items()))
+
+    @model_validator(mode="after")
+    def _base_value(self) -> Ladder:
+        base = self.grades[0]
+        if self.mode in ("multiply", "current"):
+            if any(v <= 0 for v in self.grades.values()):
+                raise ValueError("multipliers must be positive")
+            if base != 1.0:
+                raise ValueError(f"grade 0 must have the multiplier 1.0, got {base}")
+        elif base != 0.0:
+            raise ValueError(f"grade 0 of an additive ladder must add 0, got {base}")
+        return self
+
+    @property
+    def lowest(self) -> int:
+        return min(self.grades)
+
+    @property
+    def highest(self) -> int:
+        return max(self.grades)
+
+
+class ClassRate(_Model):
+    """A risk class's base rate (基准费率, fraction of payroll) and ladder."""
+
+    base_rate: float = Field(gt=0, lt=1)
+    ladder: str
+    floated: bool = Field(True, description="False: the class is never floated (grade 0).")
+
+
+class Outcome(_Model):
+    """A grade: ``grade`` (absolute offset from base) or ``step`` (from the current grade)."""
+
+    grade: int | None = None
+    step: int | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> Outcome:
+        if (self.grade is None) == (self.step is None):
+            raise ValueError("give exactly one of grade (absolute) or step (from current)")
+        return self
+
+
+class _Rule(_Model):
+    id: Annotated[str, Field(pattern=_RULE_ID)]
+    cite: str | None = Field(None, description="Article or passage of the source.")
+    tag: Tag | None = Field(None, description="Evidence: S seen, S2 secondary, I inferred.")
+    note: str | None = None
+
+
+class EligibilityRule(_Rule):
+    """Employers matching ``when`` are not floated by the bands: they get ``outcome``."""
+
+    when: str
+    outcome: Outcome = Field(default_factory=lambda: Outcome(grade=0))
+
+
+class IntervalRow(_Model):
+    """One row of a threshold table: an interval of the indicator → an outcome."""
+
+    interval: str
+    grade: int | None = None
+    step: int | None = None
+    id: Annotated[str | None, Field(pattern=_RULE_ID)] = None
+    cite: str | None = None
+    tag: Tag | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> IntervalRow:
+        parse_interval(self.interval)
+        Outcome(grade=self.grade, step=self.step)
+        return self
+
+    @property
+    def outcome(self) -> Outcome:
+        return Outcome(grade=self.grade, step=self.step)
+
+
+class BandRule(_Rule):
+    """A band: ``when`` → outcome, or a threshold table ``on`` an indicator.
+
+    A threshold table's rows must tile ``domain`` (default ``[0, inf)``) with no gap and
+    no overlap; ``when`` then acts as a guard (the whole table applies only where it holds).
+    """
+
+    when: str | None = None
+    grade: int | None = None
+    step: int | None = None
+    on: str | None = None
+    domain: str = "[0, inf)"
+    rows: list[IntervalRow] | None = None
+
+    @model_validator(mode="after")
+    def _form(self) -> BandRule:
+        table = self.on is not None or self.rows is not None
+        outcome = self.grade is not None or self.step is not None
+        if table:
+            if self.on is None or not self.rows:
+                raise ValueError("a threshold table needs both 'on' (the indicator) and 'rows'")
+            if outcome:
+                raise ValueError("a threshold table takes its grades from its rows, not grade/step")
+            intervals = [parse_interval(row.interval) for row in self.rows]
+            labels = [f"row {i + 1}" for i in range(len(self.rows))]
+            problems = check_partition(intervals, parse_interval(self.domain), labels)
+            if problems:
+                raise ValueError("; ".join(problems))
+            ids = [row.id for row in self.rows if row.id]
+            if len(ids) != len(set(ids)):
+                raise ValueError("row ids must be unique")
+        else:
+            if self.when is None:
+                raise ValueError("a band needs 'when' with grade/step, or 'on' with rows")
+            Outcome(grade=self.grade, step=self.step)
+        return self
+
+    @property
+    def outcome(self) -> Outcome:
+        return Outcome(grade=self.grade, step=self.step)
+
+    def row_ids(self) -> list[str]:
+        """Reason ids of the rows: their own id, or ``<band id>:<interval>``."""
+        return [row.id or f"{self.id}:{row.interval.replace(' ', '')}" for row in self.rows or []]
+
+
+ModifierAction = Literal[
+    "no_down",
+    "no_up",
+    "bump",
+    "set_grade",
+    "top",
+    "bottom",
+    "reclassify",
+    "rate_factor",
+    "rate_add",
+]
+
+
+class Modifier(_Rule):
+    """A post-band adjustment, applied in the order listed where ``when`` holds.
+
+    * ``no_down`` / ``no_up``: the grade may not be below / above the base (0).
+    * ``bump``: grade + ``by`` (negative moves down, e.g. certificates).
+    * ``set_grade``: grade = ``grade``.
+    * ``top`` / ``bottom``: the highest / lowest grade of the class's ladder.
+    * ``reclassify``: rate as risk class + ``by`` (Tianjin: the next-higher class).
+    * ``rate_factor``: rate × ``by`` after the ladder (Beijing certificate −20 % → 0.8).
+    * ``rate_add``: rate + ``by`` after the ladder (−0.03 percentage points → -0.0003).
+    """
+
+    when: str
+    action: ModifierAction
+    by: float | None = None
+    grade: int | None = None
+
+    @model_validator(mode="after")
+    def _arguments(self) -> Modifier:
+        needs_by = {"bump", "reclassify", "rate_factor", "rate_add"}
+        if self.action in needs_by and self.by is None:
+            raise ValueError(f"action {self.action!r} needs 'by'")
+        if self.action not in needs_by and self.by is not None:
+            raise ValueError(f"action {self.action!r} takes no 'by'")
+        if (self.action == "set_grade") != (self.grade is not None):
+            raise ValueError("'grade' goes with action set_grade, and only with it")
+        if self.action in ("bump", "reclassify") and self.by != int(self.by or 0):
+            raise ValueError(f"action {self.action!r} moves by whole grades or classes")
+        if self.action == "rate_factor" and (self.by or 0) <= 0:
+            raise ValueError("rate_factor must be positive")
+        return self
+
+
+class Movement(_Model):
+    """Limits on the move from the employer's current grade (stateful tables)."""
+
+    max_step: int | None = Field(None, ge=0, description="At most this many grades per cycle.")
+    max_from_base: int | None = Field(
+        None, ge=0, description="Never more than this many grades from the base grade."
+    )
+
+
+class RateBound(_Model):
+    """A rate bound: a number, or the base rate of a class (e.g. ``{class_base: 1}``)."""
+
+    value: float | None = Field(None, ge=0)
+    class_base: int | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_number(cls, data: Any) -> Any:
+        if isinstance(data, (int, float)) and not isinstance(data, bool):
+            return {"value": data}
+        return data
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> RateBound:
+        if (self.value is None) == (self.class_base is None):
+            raise ValueError("give a number, or {class_base: <class>}")
+        return self
+
+
+class ClassBounds(_Model):
+    min_rate: RateBound | None = None
+    max_rate: RateBound | None = None
+
+
+class Bounds(_Model):
+    """Floors and caps on the final rate, overall and per class."""
+
+    min_rate: RateBound | None = None
+    max_rate: RateBound | None = None
+    per_class: dict[int, ClassBounds] = Field(default_factory=dict)
+    cite: str | None = None
+    tag: Tag | None = None
+
+
+class Rounding(_Model):
+    """Precision of the rate (fraction of payroll) and of money (yuan).
+
+    ``rate_decimals: 6`` keeps rates to 0.0001 % (e.g. 0.0108 = 1.08 %). Money is rounded
+    to the fen (``money_decimals: 2``). The mode is half up (0.5 goes away from zero),
+    as in Chinese financial practice, not banker's rounding.
+    """
+
+    rate_decimals: int = Field(6, ge=0, le=12)
+    money_decimals: int = Field(2, ge=0, le=4)
+    mode: Literal["half_up"] = "half_up"
+
+
+class RuleTable(_Model):
+    """A complete, validated floating-rate rule table."""
+
+    schema_version: Literal[1] = 1
+    id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._-]*$")]
+    name: str
+    jurisdiction: str
+    source: Source
+    effective_from: dt.date | None = None
+    effective_to: dt.date | None = None
+    version: str = "1"
+    confidence: Literal["high", "medium", "low", "template"] = "medium"
+    description: str | None = None
+    window: Window = Field(default_factory=Window)
+    parameters: dict[str, Parameter] = Field(default_factory=dict)
+    inputs: dict[str, InputSpec] = Field(default_factory=dict)
+    indicators: dict[str, Indicator] = Field(default_factory=dict)
+    ladders: dict[str, Ladder]
+    classes: dict[int, ClassRate]
+    eligibility: list[EligibilityRule] = Field(default_factory=list)
+    bands: list[BandRule] = Field(default_factory=list)
+    combine: Literal["first", "max"] = "first"
+    otherwise: Outcome = Field(default_factory=lambda: Outcome(grade=0))
+    modifiers: list[Modifier] = Field(default_factory=list)
+    movement: Movement | None = None
+    bounds: Bounds = Field(default_factory=Bounds)
+    rounding: Rounding = Field(default_factory=Rounding)
+    monotone_in: list[str] = Field(
+        default_factory=list,
+        description="Columns that can only raise the grade (checked by property tests).",
+    )
+
+    _expressions: dict[str, Expression] = PrivateAttr(default_factory=dict)
+
+    @field_validator("classes")
+    @classmethod
+    def _class_numbers(cls, classes: dict[int, ClassRate]) -> dict[int, ClassRate]:
+        bad = [k for k in classes if not 1 <= k <= 99]
+        if bad:
+            raise ValueError(f"risk classes are numbered 1..99, got {bad}")
+        if not classes:
+            raise ValueError("the table needs at least one class")
+        return dict(sorted(classes.items()))
+
+    @model_validator(mode="after")
+    def _cross_checks(self) -> RuleTable:
+        problems: list[str] = []
+        for number, rate in self.classes.items():
+            if rate.ladder not in self.ladders:
+                problems.append(
+                    f"classes.{number}: ladder {rate.ladder!r} is not defined"
+                    f"{suggest(rate.ladder, self.ladders)}"
+                )
+        problems += self._check_rule_ids()
+        problems += self._check_grades()
+        problems += self._check_reachability()
+        for name in self.indicators:
+            if name.startswith("prev_"):
+                problems.append(f"indicators.{name}: names starting with 'prev_' are reserved")
+        for bound_name in ("min_rate", "max_rate"):
+            bound = getattr(self.bounds, bound_name)
+            if (
+                bound is not None
+                and bound.class_base is not None
+                and bound.class_base not in self.classes
+            ):
+                problems.append(f"bounds.{bound_name}: class {bound.class_base} is not in classes")
+        if self.effective_from and self.effective_to and self.effective_to < self.effective_from:
+            problems.append("effective_to is before effective_from")
+        if problems:
+            raise ValueError("\n".join(problems))
+        try:
+            self._compile_expressions()
+        except ExpressionError as exc:
+            raise ValueError(str(exc)) from None
+        return self
+
+    # -- derived views ------------------------------------------------------------------
+    @property
+    def all_indicators(self) -> dict[str, Indicator]:
+        """The built-in indicators overlaid with the table's own definitions."""
+        merged = dict(DEFAULT_INDICATORS)
+        merged.update(self.indicators)
+        return merged
+
+    def expressions(self) -> dict[str, Expression]:
+        """Every compiled expression, keyed by ``<stage>.<rule id>`` (and ``indicator.<name>``)."""
+        return dict(self._expressions)
+
+    def rule_ids(self) -> list[str]:
+        """Every reason id the table can emit, in evaluation order."""
+        ids = [rule.id for rule in self.eligibility]
+        for band in self.bands:
+            ids += band.row_ids() if band.rows else [band.id]
+        ids.append("otherwise")
+        ids += [m.id for m in self.modifiers]
+        return ids
+
+    def names_used(self) -> set[str]:
+        """All names read by the table's expressions and indicators."""
+        used: set[str] = set()
+        for expression in self._expressions.values():
+            used.update(expression.names)
+        for band in self.bands:
+            if band.on:
+                used.add(band.on)
+        for indicator in self.all_indicators.values():
+            if indicator.numerator:
+                used.update((indicator.numerator, indicator.denominator or ""))
+        used.discard("")
+        return used
+
+    # -- checks -------------------------------------------------------------------------
+    def _check_rule_ids(self) -> list[str]:
+        seen: dict[str, str] = {}
+        problems = []
+        stages = [("eligibility", r.id) for r in self.eligibility]
+        for band in self.bands:
+            stages.append(("bands", band.id))
+            stages += [("bands", rid) for rid in (band.row_ids() if band.rows else [])]
+        stages += [("modifiers", m.id) for m in self.modifiers]
+        for stage, rule_id in stages:
+            if rule_id in seen or rule_id == "otherwise":
+                problems.append(f"{stage}: rule id {rule_id!r} is used twice; ids must be unique")
+            seen[rule_id] = stage
+        return problems
+
+    def _check_grades(self) -> list[str]:
+        lowest = min(ladder.lowest for ladder in self.ladders.values())
+        highest = max(ladder.highest for ladder in self.ladders.values())
+        problems = []
+
+        def check(where: str, grade: int | None) -> None:
+            if grade is not None and not lowest <= grade <= highest:
+                problems.append(
+                    f"{where}: grade {grade} is on no ladder (ladders span {lowest}..{highest})"
+                )
+
+        for rule in self.eligibility:
+            check(f"eligibility '{rule.id}'", rule.outcome.grade)
+        for band in self.bands:
+            check(f"bands '{band.id}'", band.grade)
+            for row_id, row in zip(band.row_ids(), band.rows or [], strict=False):
+                check(f"bands '{band.id}' row '{row_id}'", row.grade)
+        check("otherwise", self.otherwise.grade)
+        for modifier in self.modifiers:
+            check(f"modifiers '{modifier.id}'", modifier.grade)
+        return problems
+
+    def _check_reachability(self) -> list[str]:
+        problems = []
+        if self.combine != "first":
+            return problems
+        for stage, rules in (("eligibility", self.eligibility), ("bands", self.bands)):
+            for index, rule in enumerate(rules[:-1]):
+                guard = (rule.when or "true").strip().lower()
+                if guard == "true" and not getattr(rule, "rows", None):
+                    later = ", ".join(f"'{r.id}'" for r in rules[index + 1 :])
+                    problems.append(
+                        f"{stage} '{rule.id}' always matches, so {later} can never fire "
+                        "(first match wins); move it last or narrow its condition"
+                    )
+        return problems
+
+    def _compile_expressions(self) -> None:
+        names = expression_names(self)
+        compiled: dict[str, Expression] = {}
+        for name, indicator in self.indicators.items():
+            if indicator.expr is not None:
+                compiled[f"indicator.{name}"] = parse_expression(
+                    indicator.expr, names, expect=Kind.NUMBER, where=f"indicators.{name}.expr"
+                )
+            for part in ("numerator", "denominator"):
+                column = getattr(indicator, part)
+                if column is not None and names.get(column) != Kind.NUMBER:
+                    raise ExpressionError(
+                        f"indicators.{name}.{part}: {column!r} is not a numeric column"
+                        f"{suggest(column, [n for n, k in names.items() if k == Kind.NUMBER])}"
+                    )
+        for rule in self.eligibility:
+            compiled[f"eligibility.{rule.id}"] = parse_expression(
+                rule.when, names, where=f"eligibility '{rule.id}' (when)"
+            )
+        for band in self.bands:
+            if band.when is not None:
+                compiled[f"bands.{band.id}"] = parse_expression(
+                    band.when, names, where=f"bands '{band.id}' (when)"
+                )
+            if band.on is not None and names.get(band.on) != Kind.NUMBER:
+                numeric = [n for n, k in names.items() if k == Kind.NUMBER]
+                raise ExpressionError(
+                    f"bands '{band.id}' (on): {band.on!r} is not a numeric indicator"
+                    f"{suggest(band.on, numeric)}"
+                )
+        for modifier in self.modifiers:
+            compiled[f"modifiers.{modifier.id}"] = parse_expression(
+                modifier.when, names, where=f"modifiers '{modifier.id}' (when)"
+            )
+        for column in self.monotone_in:
+            if column not in names:
+                raise ExpressionError(
+                    f"monotone_in: unknown column {column!r}{suggest(column, names)}"
+                )
+        self._expressions = compiled
+
+
+#: Names every table can read besides columns, indicators and parameters.
+DERIVED_NAMES: dict[str, str] = {
+    "insured_months": "whole months from insured_since to as_of",
+    "years_observed": "number of years with a row in the window",
+    "base_rate": "the class's base rate",
+}
+
+
+def expression_names(table: RuleTable) -> dict[str, Kind]:
+    """Every name an expression of ``table`` may read, with its kind.
+
+    Aggregated columns of the vocabulary and of ``table.inputs``, the derived names
+    (:data:`DERIVED_NAMES`), the indicators, each of those with a ``prev_`` prefix for the
+    previous window, and the table's parameters.
+    """
+    names: dict[str, Kind] = {}
+    for spec in COLUMNS:
+        if spec.aggregate == Aggregate.NONE or spec.kind in (ColumnKind.TEXT, ColumnKind.DATE):
+            continue
+        names[spec.name] = Kind.BOOL if spec.kind == ColumnKind.FLAG else Kind.NUMBER
+    for name, spec in table.inputs.items():
+        names[name] = Kind.BOOL if spec.kind == "flag" else Kind.NUMBER
+    for name in DERIVED_NAMES:
+        names[name] = Kind.NUMBER
+    for name in table.all_indicators:
+        names[name] = Kind.NUMBER
+    window_names = {n: k for n, k in names.items() if n not in ("insured_months", "base_rate")}
+    for name, kind in window_names.items():
+        names[f"prev_{name}"] = kind
+    kinds = {"number": Kind.NUMBER, "bool": Kind.BOOL, "list": Kind.LIST}
+    for name, parameter in table.parameters.items():
+        names[name] = kinds[parameter.type]
+    return names
