@@ -239,7 +239,7 @@ def _bands(
         if not take_max:
             guard = guard & ~matched
         if band.rows:
-            row, hit = _interval_rows(band, np.asarray(env[band.on], dtype=np.float64))
+            row, hit = _interval_rows(band, np.asarray(env[band.indicator], dtype=np.float64))
             hit &= guard
             outcomes = [(r.grade, r.step) for r in band.rows]
             candidate, candidate_code = _row_outcomes(outcomes, row, current_grade, n)

@@ -265,7 +265,7 @@ def _bands(table: RuleTable, env: dict[str, Any], outcome: Any) -> tuple[int, st
         if band.when is not None and not _truth(_evaluate(_tree(table, f"bands.{band.id}"), env)):
             continue
         if band.rows:
-            value = env[band.on]
+            value = env[band.indicator]
             domain = parse_interval(band.domain)
             found = None
             for row_id, row in zip(band.row_ids(), band.rows, strict=True):

@@ -242,7 +242,10 @@ def required_columns(table: RuleTable | str) -> dict[str, str]:
     """The extract columns a table needs, with why (column → what needs it)."""
     table = load_table(table)
     required, _, needs, _ = _column_plan(table)
-    return {name: needs.get(name, "core column") for name in required}
+    return {
+        name: "core column" if name in CORE_COLUMNS else needs.get(name, "")
+        for name in required
+    }
 
 
 def _column_plan(

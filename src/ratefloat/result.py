@@ -205,7 +205,7 @@ class RerateResult:
                 for row_id, row in zip(band.row_ids(), band.rows or [], strict=False):
                     if row_id == rule_id:
                         detail.update(
-                            when=f"{band.on} in {row.interval}", cite=row.cite or band.cite
+                            when=f"{band.indicator} in {row.interval}", cite=row.cite or band.cite
                         )
                         return detail
         for rule in rules:

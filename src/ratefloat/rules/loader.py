@@ -168,6 +168,11 @@ def _describe_error(error: Any, data: dict[str, Any]) -> str:
     message = str(error.get("msg", "")).removeprefix("Value error, ")
     if error.get("type") == "extra_forbidden":
         message = "unknown field (check its spelling against the rule-table reference)"
+    if error.get("type") == "invalid_key" and isinstance(error.get("input"), bool):
+        message = (
+            "a key was read as true/false: YAML reads unquoted on/off/yes/no as booleans; "
+            "quote the key or use the field's documented name"
+        )
     if error.get("type") == "missing":
         message = "this field is required"
     return f"  - {where}: {message}"

@@ -279,7 +279,7 @@ class IntervalRow(_Model):
 
 
 class BandRule(_Rule):
-    """A band: ``when`` → outcome, or a threshold table ``on`` an indicator.
+    """A band: ``when`` → outcome, or a threshold table of rows over an ``indicator``.
 
     A threshold table's rows must tile ``domain`` (default ``[0, inf)``) with no gap and
     no overlap; ``when`` then acts as a guard (the whole table applies only where it holds).
@@ -288,17 +288,17 @@ class BandRule(_Rule):
     when: str | None = None
     grade: int | None = None
     step: int | None = None
-    on: str | None = None
+    indicator: str | None = None
     domain: str = "[0, inf)"
     rows: list[IntervalRow] | None = None
 
     @model_validator(mode="after")
     def _form(self) -> BandRule:
-        table = self.on is not None or self.rows is not None
+        table = self.indicator is not None or self.rows is not None
         outcome = self.grade is not None or self.step is not None
         if table:
-            if self.on is None or not self.rows:
-                raise ValueError("a threshold table needs both 'on' (the indicator) and 'rows'")
+            if self.indicator is None or not self.rows:
+                raise ValueError("a threshold table needs both 'indicator' and 'rows'")
             if outcome:
                 raise ValueError("a threshold table takes its grades from its rows, not grade/step")
             intervals = [parse_interval(row.interval) for row in self.rows]
@@ -311,7 +311,7 @@ class BandRule(_Rule):
                 raise ValueError("row ids must be unique")
         else:
             if self.when is None:
-                raise ValueError("a band needs 'when' with grade/step, or 'on' with rows")
+                raise ValueError("a band needs 'when' with grade/step, or 'indicator' with rows")
             Outcome(grade=self.grade, step=self.step)
         return self
 
@@ -531,8 +531,8 @@ class RuleTable(_Model):
         for expression in self._expressions.values():
             used.update(expression.names)
         for band in self.bands:
-            if band.on:
-                used.add(band.on)
+            if band.indicator:
+                used.add(band.indicator)
         for indicator in self.all_indicators.values():
             if indicator.numerator:
                 used.update((indicator.numerator, indicator.denominator or ""))
@@ -615,11 +615,11 @@ class RuleTable(_Model):
                 compiled[f"bands.{band.id}"] = parse_expression(
                     band.when, names, where=f"bands '{band.id}' (when)"
                 )
-            if band.on is not None and names.get(band.on) != Kind.NUMBER:
+            if band.indicator is not None and names.get(band.indicator) != Kind.NUMBER:
                 numeric = [n for n, k in names.items() if k == Kind.NUMBER]
                 raise ExpressionError(
-                    f"bands '{band.id}' (on): {band.on!r} is not a numeric indicator"
-                    f"{suggest(band.on, numeric)}"
+                    f"bands '{band.id}' (indicator): {band.indicator!r} is not a numeric indicator"
+                    f"{suggest(band.indicator, numeric)}"
                 )
         for modifier in self.modifiers:
             compiled[f"modifiers.{modifier.id}"] = parse_expression(
