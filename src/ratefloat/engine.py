@@ -265,7 +265,8 @@ def _interval_rows(band: BandRule, values: np.ndarray) -> tuple[np.ndarray, np.n
     """Index of the row whose interval holds each value, and whether one does."""
     intervals = [parse_interval(row.interval) for row in band.rows or []]
     highs = np.array([i.high for i in intervals])
-    closed_high = np.array([i.closed_high for i in intervals])
+    # An infinite upper end holds +inf (see Interval): treat it as closed.
+    closed_high = np.array([i.closed_high or np.isinf(i.high) for i in intervals])
     row = np.searchsorted(highs, values, side="left")
     inside = row < len(intervals)
     at_open_edge = np.zeros(len(values), dtype=bool)

@@ -70,6 +70,13 @@ def rate_one(
     if any("insured_since" in row for row in rows):
         env["insured_months"] = _months(min(_as_date(row["insured_since"]) for row in rows), as_of)
     risk_class = int(env["risk_class"])
+    if table.moves_from_current:
+        ladder = table.ladders[table.classes[risk_class].ladder]
+        current = env.get("current_grade", NAN)
+        if math.isnan(current):
+            return {"rejected": "MISSING_VALUE"}
+        if not ladder.lowest <= current <= ladder.highest:
+            return {"rejected": "GRADE_NOT_ON_LADDER"}
     env["base_rate"] = table.classes[risk_class].base_rate
     _indicators(table, env, "")
     if previous:

@@ -263,7 +263,7 @@ def _column_plan(
             continue
         else:
             needs[name] = f"table {table.id!r}"
-    if any(_steps(table)) or (table.movement and table.movement.max_step is not None):
+    if table.moves_from_current:
         needs["current_grade"] = "moves from the current grade"
     if any(table.ladders[c.ladder].mode == "current" for c in table.classes.values()):
         needs["current_rate"] = "a ladder relative to the current rate"
@@ -289,15 +289,6 @@ def _column_plan(
         "current_grade",
     ]
     return required, optional, needs, extra_specs
-
-
-def _steps(table: RuleTable) -> list[bool]:
-    steps = [rule.outcome.step is not None for rule in table.eligibility]
-    for band in table.bands:
-        steps.append(band.step is not None)
-        steps += [row.step is not None for row in band.rows or []]
-    steps.append(table.otherwise.step is not None)
-    return steps
 
 
 def _aggregations(
@@ -347,13 +338,13 @@ def _rule_rejects(
                 ids[no_data],
                 RejectReason.NO_DATA_IN_WINDOW,
                 "year",
-                np.full(int(no_data.sum()), "", dtype=object),
+                validated.columns["year"][_first_rows(validated.codes, no_data)].astype(np.int64),
                 _first_rows(validated.codes, no_data),
                 "the employer has no row in the rating window",
             )
         )
     alive &= counts > 0
-    if "current_grade" in env and any(_steps(table)):
+    if "current_grade" in env and table.moves_from_current:
         current = env["current_grade"]
         missing = alive & np.isnan(current)
         if missing.any():

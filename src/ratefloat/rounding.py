@@ -40,6 +40,11 @@ def round_half_up(values: np.ndarray | float, decimals: int) -> np.ndarray:
     [0.13, 2.68, -0.13, 1.01]
     """
     x = np.asarray(values, dtype=np.float64)
+    with np.errstate(invalid="ignore"):
+        return _round_half_up(x, decimals)
+
+
+def _round_half_up(x: np.ndarray, decimals: int) -> np.ndarray:
     scale = 10.0**decimals
     scaled = x * scale
     magnitude = np.abs(scaled)

@@ -19,7 +19,11 @@ _PATTERN = re.compile(rf"^\s*([\[(])\s*({_NUMBER})\s*,\s*({_NUMBER})\s*([\])])\s
 
 @dataclass(frozen=True, order=True)
 class Interval:
-    """A real interval; ``closed_low``/``closed_high`` say whether each end belongs to it."""
+    """A real interval; ``closed_low``/``closed_high`` say whether each end belongs to it.
+
+    An upper end of ``inf`` is written open (``(1.5, inf)``) but holds +inf itself, the
+    value of a ratio whose denominator is zero.
+    """
 
     low: float
     high: float
@@ -36,7 +40,10 @@ class Interval:
         if math.isnan(value):
             return False
         above = value >= self.low if self.closed_low else value > self.low
-        below = value <= self.high if self.closed_high else value < self.high
+        # An infinite upper end takes +inf in: a positive amount over a zero denominator
+        # (payouts with no premium paid) lies above every threshold.
+        closed_high = self.closed_high or math.isinf(self.high)
+        below = value <= self.high if closed_high else value < self.high
         return above and below
 
 

@@ -512,6 +512,15 @@ class RuleTable(_Model):
         merged.update(self.indicators)
         return merged
 
+    @property
+    def moves_from_current(self) -> bool:
+        """Whether any outcome or limit reads the employer's current grade."""
+        outcomes = [rule.outcome for rule in self.eligibility] + [self.otherwise]
+        for band in self.bands:
+            outcomes += [row.outcome for row in band.rows] if band.rows else [band.outcome]
+        stepped = any(outcome.step is not None for outcome in outcomes)
+        return stepped or (self.movement is not None and self.movement.max_step is not None)
+
     def expressions(self) -> dict[str, Expression]:
         """Every compiled expression, keyed by ``<stage>.<rule id>`` (and ``indicator.<name>``)."""
         return dict(self._expressions)

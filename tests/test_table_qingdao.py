@@ -1,0 +1,315 @@
+"""Example tests of the built-in table ``cn-qingdao-2017``, one per rule row of the source.
+
+Source: 青人社发〔2016〕24号 《青岛市工伤保险费率管理办法》 with 青人社发〔2016〕70号 base rates,
+as summarised in ``reference/cn-rules.md`` §2.5 (all [S2]: news reports of the 2015 rule
+(a), the 2017 base rates (b), the 2018 summary (c); an ordinance text (d) [S] attributed to
+Qingdao by inference [I]).
+
+Every expected number below is worked out by hand from those texts:
+
+* base rates from 2017-01-01 (§2.5(b) [S2]): class 1 … 8 = 0.2, 0.34, 0.6, 0.77, 0.94,
+  1.1, 1.36, 1.62 %;
+* grades (§2.5(a) [S2]): up two (120 %, 150 %), down only one (80 %);
+* window: 上年度, one year (§2.5(d) [S]): for as_of 2025-01-01 the year 2024;
+* 支缴率 = benefits paid for the employer's injuries in the year ÷ premiums actually paid
+  (§2.5(d) [S]).
+
+The five-row table (§2.5(a) [S2], repeated in (c)):
+
+=================  ==================  ======
+新工伤 in the year  支缴率               result
+=================  ==================  ======
+none               ≤ 120 %             80 %
+none               > 120 %             base
+yes                ≤ 120 %             base
+yes                > 120 %, ≤ 300 %    120 %
+yes                > 300 %             150 %
+=================  ==================  ======
+
+The default employer is class 4 (0.77 %), pays 10,000 yuan in 2024, 100 insured, no
+payouts, no injuries, no arrears/fraud/concealment, insured since 2010.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from helpers import QINGDAO_FLAGS, employer, rate_one, reasons
+
+RULES = "cn-qingdao-2017"
+
+
+def qingdao(years=(2024,), **values):
+    """Rows of one Qingdao employer "A" (flags default to false)."""
+    return employer("A", years=years, defaults=QINGDAO_FLAGS, **values)
+
+
+def rate(rows, params=None):
+    return rate_one(rows, rules=RULES, params=params)
+
+
+def check(row, grade, multiplier, rate_, expected_reasons):
+    assert int(row["grade"]) == grade
+    assert float(row["multiplier"]) == pytest.approx(multiplier, abs=1e-12)
+    assert float(row["rate"]) == pytest.approx(rate_, abs=1e-9)
+    assert reasons(row) == expected_reasons
+
+
+# --------------------------------------------------------------------------------------
+# The five rows, class 4 (base 0.77 %: 80 % = 0.616 %, 120 % = 0.924 %, 150 % = 1.155 %)
+# --------------------------------------------------------------------------------------
+
+FIVE_ROW_CASES = [
+    pytest.param(
+        {"payouts": 0.0},
+        -1,
+        0.8,
+        0.00616,
+        ["band:no-injury-low"],
+        id="no new injury, payout ratio 0 -> 80% = 0.616%",
+    ),
+    pytest.param(
+        {"payouts": 12_000.0},
+        -1,
+        0.8,
+        0.00616,
+        ["band:no-injury-low"],
+        id="no new injury, payout ratio 12,000/10,000 = exactly 120% (<=) -> 80%",
+    ),
+    pytest.param(
+        {"payouts": 12_001.0},
+        0,
+        1.0,
+        0.0077,
+        ["band:no-injury-high"],
+        id="no new injury, payout ratio 120.01% > 120% -> base 0.77%",
+    ),
+    pytest.param(
+        {"payouts": 5_000.0, "injuries": 1},
+        0,
+        1.0,
+        0.0077,
+        ["band:injury-low"],
+        id="new injury, payout ratio 50% -> base 0.77%",
+    ),
+    pytest.param(
+        {"payouts": 12_000.0, "injuries": 1},
+        0,
+        1.0,
+        0.0077,
+        ["band:injury-low"],
+        id="new injury, payout ratio exactly 120% (<=) -> base",
+    ),
+    pytest.param(
+        {"payouts": 12_001.0, "injuries": 1},
+        1,
+        1.2,
+        0.00924,
+        ["band:injury-mid"],
+        id="new injury, payout ratio 120.01% > 120% -> 120% = 0.924%",
+    ),
+    pytest.param(
+        {"payouts": 20_000.0, "injuries": 2},
+        1,
+        1.2,
+        0.00924,
+        ["band:injury-mid"],
+        id="new injuries, payout ratio 200% -> 120% = 0.924%",
+    ),
+    pytest.param(
+        {"payouts": 30_000.0, "injuries": 1},
+        1,
+        1.2,
+        0.00924,
+        ["band:injury-mid"],
+        id="new injury, payout ratio exactly 300% (<=) -> 120%",
+    ),
+    pytest.param(
+        {"payouts": 30_001.0, "injuries": 1},
+        2,
+        1.5,
+        0.01155,
+        ["band:injury-high"],
+        id="new injury, payout ratio 300.01% > 300% -> 150% = 1.155%",
+    ),
+    pytest.param(
+        {"payouts": 50_000.0, "injuries": 3},
+        2,
+        1.5,
+        0.01155,
+        ["band:injury-high"],
+        id="new injuries, payout ratio 500% -> 150% = 1.155%",
+    ),
+]
+
+
+@pytest.mark.parametrize(("values", "grade", "multiplier", "rate_", "expected"), FIVE_ROW_CASES)
+def test_five_rows(values, grade, multiplier, rate_, expected):
+    """The five-row 新工伤 × 支缴率 table (cn-rules.md §2.5(a) and (c) [S2]) with its
+    boundaries: "≤ 120 %", "> 120 % and ≤ 300 %", "> 300 %"."""
+    check(rate(qingdao(**values)), grade, multiplier, rate_, expected)
+
+
+@pytest.mark.parametrize(
+    ("risk_class", "base", "down", "top"),
+    [
+        pytest.param(2, 0.0034, 0.00272, 0.0051, id="class 2: 0.34% -> 0.272% / 0.51%"),
+        pytest.param(3, 0.0060, 0.00480, 0.0090, id="class 3: 0.6% -> 0.48% / 0.9%"),
+        pytest.param(4, 0.0077, 0.00616, 0.01155, id="class 4: 0.77% -> 0.616% / 1.155%"),
+        pytest.param(5, 0.0094, 0.00752, 0.0141, id="class 5: 0.94% -> 0.752% / 1.41%"),
+        pytest.param(6, 0.0110, 0.00880, 0.0165, id="class 6: 1.1% -> 0.88% / 1.65%"),
+        pytest.param(7, 0.0136, 0.01088, 0.0204, id="class 7: 1.36% -> 1.088% / 2.04%"),
+        pytest.param(8, 0.0162, 0.01296, 0.0243, id="class 8: 1.62% -> 1.296% / 2.43%"),
+    ],
+)
+def test_rates_per_class(risk_class, base, down, top):
+    """Qingdao 2017 base rates 0.2, 0.34, 0.6, 0.77, 0.94, 1.1, 1.36, 1.62 %
+    (青人社发〔2016〕70号, cn-rules.md §2.5(b) [S2]) × 80 % / 100 % / 150 % (§2.5(a) [S2]);
+    with the default parameter, classes 2–8 float."""
+    at_base = rate(qingdao(risk_class=risk_class, payouts=15_000.0))
+    assert float(at_base["base_rate"]) == pytest.approx(base, abs=1e-12)
+    check(at_base, 0, 1.0, base, ["band:no-injury-high"])
+    check(rate(qingdao(risk_class=risk_class)), -1, 0.8, down, ["band:no-injury-low"])
+    high = rate(qingdao(risk_class=risk_class, payouts=40_000.0, injuries=1))
+    check(high, 2, 1.5, top, ["band:injury-high"])
+
+
+# --------------------------------------------------------------------------------------
+# Who is not floated
+# --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        pytest.param({}, id="no injury, payout ratio 0 (would be 80%)"),
+        pytest.param(
+            {"payouts": 40_000.0, "injuries": 2}, id="injuries, payout ratio 400% (would be 150%)"
+        ),
+    ],
+)
+def test_class_1_not_floated(values):
+    """ "一类行业不实行费率浮动" (cn-rules.md §2.5(a) [S2]: "Class 1: no float"): base 0.2 %."""
+    row = rate(qingdao(risk_class=1, **values))
+    check(row, 0, 1.0, 0.002, ["eligibility:not-floated-class"])
+
+
+NOT_FLOATED_PARAM_CASES = [
+    pytest.param(1, 0, 1.0, 0.002, ["eligibility:not-floated-class"], id="class 1 -> base 0.2%"),
+    pytest.param(2, 0, 1.0, 0.0034, ["eligibility:not-floated-class"], id="class 2 -> base 0.34%"),
+    pytest.param(3, -1, 0.8, 0.0048, ["band:no-injury-low"], id="class 3 still floats -> 0.48%"),
+]
+
+
+@pytest.mark.parametrize(
+    ("risk_class", "grade", "multiplier", "rate_", "expected"), NOT_FLOATED_PARAM_CASES
+)
+def test_not_floated_classes_1_and_2(risk_class, grade, multiplier, rate_, expected):
+    """ "Classes 1 and 2: no floating; classes 3–8 float" (ordinance text, cn-rules.md §2.5(d)
+    [S], attributed to Qingdao 2016 [I]), selected with params not_floated_classes=[1, 2].
+    Employer with no new injury and 支缴率 0 (80 % where floated)."""
+    row = rate(qingdao(risk_class=risk_class), params={"not_floated_classes": [1, 2]})
+    check(row, grade, multiplier, rate_, expected)
+
+
+NEW_EMPLOYER_CASES = [
+    pytest.param(
+        {"insured_since": "2024-03-01", "payouts": 40_000.0, "injuries": 2},
+        0,
+        ["eligibility:new-employer"],
+        id="insured 2024-03-01 (10 months), payout ratio 400% -> base",
+    ),
+    pytest.param(
+        {"insured_since": "2024-03-01"},
+        0,
+        ["eligibility:new-employer"],
+        id="insured 2024-03-01 (10 months), no injury -> base, not 80%",
+    ),
+    pytest.param(
+        {"insured_since": "2024-01-02"},
+        0,
+        ["eligibility:new-employer"],
+        id="insured 2024-01-02 (one day short of a year) -> base",
+    ),
+    pytest.param(
+        {"insured_since": "2024-01-01"},
+        -1,
+        ["band:no-injury-low"],
+        id="insured 2024-01-01 (a full year) -> floated, 80%",
+    ),
+]
+
+
+@pytest.mark.parametrize(("values", "grade", "expected"), NEW_EMPLOYER_CASES)
+def test_new_employer_under_one_year(values, grade, expected):
+    """ "Employers first insured last year with < 1 year of contributions: base rate"
+    (cn-rules.md §2.5(d) [S]; 上年度新参保且缴费不满一年). Class 4: base 0.77 %, 80 % 0.616 %."""
+    row = rate(qingdao(**values))
+    check(row, grade, {0: 1.0, -1: 0.8}[grade], {0: 0.0077, -1: 0.00616}[grade], expected)
+
+
+# --------------------------------------------------------------------------------------
+# No down-float: arrears, fraud, concealment
+# --------------------------------------------------------------------------------------
+
+FLAGS = [
+    pytest.param("arrears", id="arrears"),
+    pytest.param("fraud", id="fraud"),
+    pytest.param("concealment", id="concealment"),
+]
+
+
+@pytest.mark.parametrize("flag", FLAGS)
+def test_flag_bars_the_down_float(flag):
+    """Arrears, benefit fraud and under-reported payroll/headcount → no down-float
+    (cn-rules.md §2.5(c) [S2]). No new injury, 支缴率 0 would be 80 %; with the flag set in
+    2024 → base 0.77 %."""
+    row = rate(qingdao(**{flag: True}))
+    check(row, 0, 1.0, 0.0077, ["band:no-injury-low", f"modifier:{flag}-no-down"])
+
+
+@pytest.mark.parametrize("flag", FLAGS)
+def test_flag_does_not_stop_an_up_float(flag):
+    """The flags bar a *down*-float only (cn-rules.md §2.5(c) [S2]): new injury, 支缴率
+    200 % → 120 % = 0.924 % stands."""
+    row = rate(qingdao(payouts=20_000.0, injuries=1, **{flag: True}))
+    assert int(row["grade"]) == 1
+    assert float(row["rate"]) == pytest.approx(0.00924, abs=1e-9)
+    assert reasons(row)[0] == "band:injury-mid"
+
+
+def test_flags_given_as_text():
+    """Agency extracts carry flags as 是/否 or yes/no; 是 (arrears) bars the 80 %
+    (cn-rules.md §2.5(c) [S2])."""
+    row = rate(qingdao(arrears="是", fraud="否", concealment="no"))
+    check(row, 0, 1.0, 0.0077, ["band:no-injury-low", "modifier:arrears-no-down"])
+
+
+# --------------------------------------------------------------------------------------
+# Window and ratio edge cases
+# --------------------------------------------------------------------------------------
+
+
+def test_window_is_the_previous_year_only():
+    """上年度 = one year (cn-rules.md §2.5(d) [S]): for 2025 rates only 2024 counts. 2023
+    (3 injuries, 支缴率 500 %) and 2025 (same) are ignored; 2024 is clean → 80 %."""
+    rows = qingdao(years=(2023, 2024, 2025), payouts=[50_000.0, 0.0, 50_000.0], injuries=[3, 0, 3])
+    check(rate(rows), -1, 0.8, 0.00616, ["band:no-injury-low"])
+
+
+def test_payouts_on_zero_contributions_with_injury_go_to_150_percent():
+    """x/0 → +inf: a new injury and 5,000 yuan of benefits on no premium paid is a 支缴率
+    above 300 % → 150 % (cn-rules.md §2.5(a) [S2]): 0.77 % × 1.5 = 1.155 %."""
+    row = rate(qingdao(contributions=0.0, payouts=5_000.0, injuries=1))
+    assert math.isinf(float(row["payout_ratio"]))
+    check(row, 2, 1.5, 0.01155, ["band:injury-high"])
+
+
+def test_payouts_on_zero_contributions_without_injury_is_the_above_120_row():
+    """x/0 → +inf with no new injury: 支缴率 > 120 % → base (cn-rules.md §2.5(a) [S2]); the
+    reason is that row, not the fallback."""
+    row = rate(qingdao(contributions=0.0, payouts=5_000.0))
+    assert math.isinf(float(row["payout_ratio"]))
+    check(row, 0, 1.0, 0.0077, ["band:no-injury-high"])
