@@ -51,32 +51,47 @@ def test_same_output_for_any_row_order(table, extract, random):
 @given(rule_tables(), employer_years())
 def test_grade_on_ladder_and_rate_within_bounds(table, extract):
     rated = ratefloat.rerate(extract, table, AS_OF).rated
+    base_rates = table.base_rates_on(AS_OF)
+    tolerance = 10.0**-table.rounding.rate_decimals
+
+    def value(bound):
+        return bound.value if bound.value is not None else base_rates[bound.class_base]
+
+    rate_cuts = table.cuts_on(AS_OF, "rate")
     for row in rated.itertuples():
         ladder = table.ladders[table.classes[row.rated_class].ladder]
         assert ladder.lowest <= row.grade <= ladder.highest
-        bounds = table.bounds
-        per_class = bounds.per_class.get(row.rated_class)
-        floor = per_class.min_rate if per_class and per_class.min_rate else bounds.min_rate
-        cap = per_class.max_rate if per_class and per_class.max_rate else bounds.max_rate
+        per_class = table.bounds.per_class.get(row.rated_class)
+        floor = (per_class and per_class.min_rate) or table.bounds.min_rate
+        cap = (per_class and per_class.max_rate) or table.bounds.max_rate
+        cut_here = [c for c in rate_cuts if not c.classes or row.rated_class in c.classes]
+        factor = 1.0
+        for cut in cut_here:
+            factor *= cut.factor
         if floor is not None:
-            value = floor.value if floor.value is not None else table.classes[floor.class_base].base_rate
-            assert row.rate >= value - 10.0 ** -table.rounding.rate_decimals
+            floors = [value(floor) * factor] + [value(c.min_rate) for c in cut_here if c.min_rate]
+            assert row.rate >= min(floors) - tolerance
         if cap is not None:
-            value = cap.value if cap.value is not None else table.classes[cap.class_base].base_rate
-            assert row.rate <= value + 10.0 ** -table.rounding.rate_decimals
+            assert row.rate <= value(cap) + tolerance
 
 
 @given(rule_tables(), employer_years())
 def test_every_rated_row_is_explained(table, extract):
     result = ratefloat.rerate(extract, table, AS_OF)
     known = set(table.rule_ids()) | {
-        "class-not-floated", "movement-limit", "ladder-limit", "min-rate", "max-rate",
+        "class-not-floated",
+        "movement-limit",
+        "ladder-limit",
+        "min-rate",
+        "max-rate",
         "reclassify-limit",
+        "cut-floor",
     }
     for reasons in result.rated["reasons"].astype(str):
         parts = reasons.split(" > ")
         assert parts and parts[0]
         assert parts[0].startswith(("eligibility:", "band:"))
+        assert all(p.startswith(("eligibility:", "band:", "modifier:", "bound:", "cut:")) for p in parts)
         for part in parts:
             assert part.split(":", 1)[1] in known
 

@@ -34,20 +34,31 @@ def test_jiangsu_condition_reads_as_the_policy_text():
 
 def test_chained_comparison_is_an_interval():
     assert evaluate("0.5 < payout_ratio <= 1.0", payout_ratio=[0.5, 0.51, 1.0, 1.01]) == [
-        False, True, True, False,
+        False,
+        True,
+        True,
+        False,
     ]
 
 
 def test_missing_values_compare_false_everywhere():
     nan = float("nan")
-    for text in ("payout_ratio > 1", "payout_ratio <= 1", "payout_ratio == 0", "payout_ratio != 0",
-                 "payout_ratio in [0, 1]", "payout_ratio not in [0, 1]"):
+    for text in (
+        "payout_ratio > 1",
+        "payout_ratio <= 1",
+        "payout_ratio == 0",
+        "payout_ratio != 0",
+        "payout_ratio in [0, 1]",
+        "payout_ratio not in [0, 1]",
+    ):
         assert evaluate(text, payout_ratio=[nan]) == [False], text
 
 
 def test_membership_and_flags():
     assert evaluate(
-        "risk_class in [1, 2] and not arrears", risk_class=[1, 2, 3, 1], arrears=[False, True, False, False]
+        "risk_class in [1, 2] and not arrears",
+        risk_class=[1, 2, 3, 1],
+        arrears=[False, True, False, False],
     ) == [True, False, False, True]
     assert parse_expression("risk_class in classes", NAMES).evaluate(
         {"risk_class": np.array([1.0, 3.0]), "classes": (1.0, 2.0)}
@@ -55,7 +66,11 @@ def test_membership_and_flags():
 
 
 def test_arithmetic_and_functions():
-    values = evaluate("max(payout_ratio, injury_rate * 10) >= 0.3", payout_ratio=[0.1, 0.3], injury_rate=[0.03, 0.0])
+    values = evaluate(
+        "max(payout_ratio, injury_rate * 10) >= 0.3",
+        payout_ratio=[0.1, 0.3],
+        injury_rate=[0.03, 0.0],
+    )
     assert values == [True, True]
     assert evaluate("abs(payout_ratio - 1) < 0.25", payout_ratio=[0.8, 1.3]) == [True, False]
     assert evaluate("payout_ratio ** 2 > 4", payout_ratio=[2.0, 2.1]) == [False, True]
@@ -95,7 +110,9 @@ def test_unsafe_or_unknown_constructs_are_refused(text, fragment):
 
 
 def test_unknown_name_suggests_the_closest():
-    with pytest.raises(ExpressionError, match="unknown name 'payout_ratoi'; did you mean 'payout_ratio'"):
+    with pytest.raises(
+        ExpressionError, match="unknown name 'payout_ratoi'; did you mean 'payout_ratio'"
+    ):
         parse_expression("payout_ratoi > 1", NAMES)
 
 

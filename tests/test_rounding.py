@@ -16,7 +16,11 @@ def test_halves_go_up_where_bankers_rounding_goes_down():
     # value (2.675 is stored just below the half, so -> 2.67).
     assert np.round(0.125, 2) == 0.12 and round(2.675, 2) == 2.67
     assert round_money(np.array([0.125, 2.675, 0.005, 1.005, 10.015])).tolist() == [
-        0.13, 2.68, 0.01, 1.01, 10.02,
+        0.13,
+        2.68,
+        0.01,
+        1.01,
+        10.02,
     ]
     assert round_half_up(np.array([0.5, 1.5, 2.5, -2.5]), 0).tolist() == [1.0, 2.0, 3.0, -3.0]
 
@@ -33,7 +37,9 @@ def test_nan_and_inf_pass_through():
 
 
 @given(
-    st.decimals(min_value=-10**9, max_value=10**9, places=6, allow_nan=False, allow_infinity=False),
+    st.decimals(
+        min_value=-(10**9), max_value=10**9, places=6, allow_nan=False, allow_infinity=False
+    ),
     st.integers(0, 6),
 )
 def test_matches_decimal_round_half_up_on_decimal_inputs(value, decimals):

@@ -19,7 +19,10 @@ def minimal() -> dict:
         "jurisdiction": "test",
         "source": {"document": "测试〔2024〕1号"},
         "ladders": {"five": {"grades": {-2: 0.5, -1: 0.8, 0: 1.0, 1: 1.2, 2: 1.5}}},
-        "classes": {1: {"base_rate": 0.002, "ladder": "five"}, 2: {"base_rate": 0.004, "ladder": "five"}},
+        "classes": {
+            1: {"base_rate": 0.002, "ladder": "five"},
+            2: {"base_rate": 0.004, "ladder": "five"},
+        },
         "bands": [
             {
                 "id": "payout",
@@ -44,7 +47,12 @@ def load_invalid(change) -> str:
 
 def test_minimal_table_loads():
     table = load_table(minimal())
-    assert table.rule_ids() == ["payout:[0,0.5]", "payout:(0.5,1.0]", "payout:(1.0,inf)", "otherwise"]
+    assert table.rule_ids() == [
+        "payout:[0,0.5]",
+        "payout:(0.5,1.0]",
+        "payout:(1.0,inf)",
+        "otherwise",
+    ]
 
 
 def test_gap_between_threshold_rows_is_named():
@@ -89,7 +97,9 @@ def test_unknown_threshold_indicator_is_named():
     def typo(t):
         t["bands"][0]["indicator"] = "payout_rate"
 
-    assert "'payout_rate' is not a numeric indicator; did you mean 'payout_ratio'?" in load_invalid(typo)
+    assert "'payout_rate' is not a numeric indicator; did you mean 'payout_ratio'?" in load_invalid(
+        typo
+    )
 
 
 def test_grade_off_every_ladder():
@@ -157,7 +167,10 @@ def test_yaml_on_key_pitfall_is_explained(tmp_path):
 
 
 def test_unknown_builtin_id_suggests():
-    with pytest.raises(RuleTableError, match="no built-in rule table 'cn-jiangsu-2024'; did you mean 'cn-jiangsu-2023'"):
+    with pytest.raises(
+        RuleTableError,
+        match="no built-in rule table 'cn-jiangsu-2024'; did you mean 'cn-jiangsu-2023'",
+    ):
         load_table("cn-jiangsu-2024")
 
 

@@ -78,7 +78,10 @@ def _parser() -> argparse.ArgumentParser:
     rerate.add_argument("--rejects", help="rejected employers (default: beside the output)")
     rerate.add_argument("--manifest", help="run manifest JSON (default: beside the output)")
     rerate.add_argument(
-        "--param", action="append", default=[], metavar="NAME=VALUE",
+        "--param",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
         help="a table parameter (JSON value, e.g. thresholds=[1.2,3]); repeatable",
     )
     rerate.add_argument(
@@ -134,7 +137,9 @@ def _rerate(args: argparse.Namespace) -> int:
     if args.output:
         output = Path(args.output)
         rejects_path = Path(args.rejects) if args.rejects else _beside(output, "rejects")
-        manifest_path = Path(args.manifest) if args.manifest else _beside(output, "manifest", ".json")
+        manifest_path = (
+            Path(args.manifest) if args.manifest else _beside(output, "manifest", ".json")
+        )
         step = time.perf_counter()
         try:
             write_frame(result.rated, output, provenance)
@@ -142,7 +147,11 @@ def _rerate(args: argparse.Namespace) -> int:
         except (OSError, ImportError, ValueError) as exc:
             raise _Failure("cannot_create", f"cannot write the output: {exc}") from None
         timings["write_s"] = time.perf_counter() - step
-        outputs = {"rated": str(output), "rejects": str(rejects_path), "manifest": str(manifest_path)}
+        outputs = {
+            "rated": str(output),
+            "rejects": str(rejects_path),
+            "manifest": str(manifest_path),
+        }
     timings["total_s"] = time.perf_counter() - started
 
     counts = result.counts()
@@ -172,7 +181,9 @@ def _rerate(args: argparse.Namespace) -> int:
             f"sha256:{provenance['table_hash'][:12]}; {timings['total_s']:.2f}s"
         )
     if args.fail_on_rejects and counts["rejected"]:
-        raise _Failure("data", f"{counts['rejected']:,} employers were rejected (--fail-on-rejects)")
+        raise _Failure(
+            "data", f"{counts['rejected']:,} employers were rejected (--fail-on-rejects)"
+        )
     return EXIT_CODES["ok"]
 
 

@@ -12,6 +12,7 @@ employers, only over the (few) rules of the table.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -32,9 +33,21 @@ FLAG_NAMES: dict[int, str] = {
     8: "min-rate",
     16: "max-rate",
     32: "reclassify-limit",
+    64: "cut-floor",
 }
-_NOT_FLOATED, _MOVEMENT, _LADDER, _MIN_RATE, _MAX_RATE, _RECLASSIFY = 1, 2, 4, 8, 16, 32
+_NOT_FLOATED, _MOVEMENT, _LADDER, _MIN_RATE, _MAX_RATE, _RECLASSIFY, _CUT_FLOOR = (
+    1,
+    2,
+    4,
+    8,
+    16,
+    32,
+    64,
+)
+#: Cuts (阶段性降费) in force are recorded from this bit on, one bit per cut of the table.
+_FIRST_CUT_BIT = 7
 MAX_MODIFIERS = 62
+MAX_CUTS = 48
 
 
 @dataclass(frozen=True)
@@ -46,6 +59,7 @@ class ReasonCatalogue:
         str, ...
     ]  #: every band reason id (rows of threshold tables expanded) + "otherwise"
     modifiers: tuple[str, ...]
+    cuts: tuple[str, ...] = ()
 
     @classmethod
     def of(cls, table: RuleTable) -> ReasonCatalogue:
@@ -57,6 +71,7 @@ class ReasonCatalogue:
             tuple(r.id for r in table.eligibility),
             tuple(bands),
             tuple(m.id for m in table.modifiers),
+            tuple(c.id for c in table.cuts),
         )
 
     def describe(self, eligibility: int, band: int, modifiers: int, flags: int) -> list[str]:
@@ -72,8 +87,13 @@ class ReasonCatalogue:
             if modifiers >> index & 1:
                 reasons.append(f"modifier:{name}")
         for bit, name in FLAG_NAMES.items():
-            if bit != _NOT_FLOATED and flags & bit:
+            if bit not in (_NOT_FLOATED, _CUT_FLOOR) and flags & bit:
                 reasons.append(f"bound:{name}")
+        for index, name in enumerate(self.cuts):
+            if flags >> (_FIRST_CUT_BIT + index) & 1:
+                reasons.append(f"cut:{name}")
+        if flags & _CUT_FLOOR:
+            reasons.append("bound:cut-floor")
         return reasons
 
 
@@ -93,8 +113,10 @@ class Evaluation:
     catalogue: ReasonCatalogue
 
 
-def evaluate(table: RuleTable, env: Mapping[str, Any], risk_class: np.ndarray) -> Evaluation:
-    """Rate every employer of ``env`` under ``table``.
+def evaluate(
+    table: RuleTable, env: Mapping[str, Any], risk_class: np.ndarray, as_of: dt.date
+) -> Evaluation:
+    """Rate every employer of ``env`` under ``table`` as of ``as_of``.
 
     ``env`` holds per-employer arrays (all of one length) and parameter scalars; it must
     contain every name the table reads, plus ``current_grade`` when the table moves from
@@ -103,11 +125,11 @@ def evaluate(table: RuleTable, env: Mapping[str, Any], risk_class: np.ndarray) -
     """
     expressions = table.expressions()
     n = len(risk_class)
-    classes = _ClassArrays(table)
+    classes = _ClassArrays(table, as_of)
     cls = risk_class.astype(np.int16)
     catalogue = ReasonCatalogue.of(table)
-    if len(table.modifiers) > MAX_MODIFIERS:
-        raise ValueError(f"a table may list at most {MAX_MODIFIERS} modifiers")
+    if len(table.modifiers) > MAX_MODIFIERS or len(table.cuts) > MAX_CUTS:
+        raise ValueError(f"a table may list at most {MAX_MODIFIERS} modifiers and {MAX_CUTS} cuts")
 
     def condition(key: str) -> np.ndarray:
         value = expressions[key].evaluate(env)
@@ -196,6 +218,7 @@ def evaluate(table: RuleTable, env: Mapping[str, Any], risk_class: np.ndarray) -
         modifier_bits[hit] |= np.int64(1) << index
 
     rate, flags = _apply_bounds(table, classes, cls, rate, flags)
+    rate, flags = _apply_rate_cuts(table, classes, cls, rate, flags, as_of)
     rate = round_half_up(rate, table.rounding.rate_decimals)
     return Evaluation(
         grade=grade.astype(np.int16),
@@ -302,7 +325,7 @@ def _broadcast_outcome(grade: int | None, step: int | None, current: Any, n: int
 class _ClassArrays:
     """Per-class lookups indexed by class number (ladders as a dense class × grade table)."""
 
-    def __init__(self, table: RuleTable) -> None:
+    def __init__(self, table: RuleTable, as_of: dt.date) -> None:
         self.numbers = sorted(table.classes)
         size = self.numbers[-1] + 1
         lowest_grade = min(ladder.lowest for ladder in table.ladders.values())
@@ -315,19 +338,21 @@ class _ClassArrays:
         self.mode = np.zeros(size, dtype=np.int8)
         self.floated = np.zeros(size, dtype=bool)
         modes = {"multiply": 0, "add": 1, "current": 2}
+        self.base_rates_on = table.base_rates_on(as_of)
         for number, spec in table.classes.items():
             ladder = table.ladders[spec.ladder]
             for grade, value in ladder.grades.items():
                 self.values[number, grade - lowest_grade] = value
-            self.base_rate[number] = spec.base_rate
+            self.base_rate[number] = self.base_rates_on[number]
             self.lowest[number], self.highest[number] = ladder.lowest, ladder.highest
             self.mode[number] = modes[ladder.mode]
             self.floated[number] = spec.floated
 
     def bound(self, table: RuleTable, bound: Any) -> float:
+        """A bound's value; ``class_base`` is that class's base rate in force (after cuts)."""
         if bound.value is not None:
             return float(bound.value)
-        return float(table.classes[bound.class_base].base_rate)
+        return float(self.base_rates_on[bound.class_base])
 
 
 def _apply_bounds(
@@ -354,3 +379,28 @@ def _apply_bounds(
     flags[raised] |= _MIN_RATE
     flags[lowered] |= _MAX_RATE
     return np.clip(rate, low, high), flags
+
+
+def _apply_rate_cuts(
+    table: RuleTable,
+    classes: _ClassArrays,
+    cls: np.ndarray,
+    rate: np.ndarray,
+    flags: np.ndarray,
+    as_of: dt.date,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Record the cuts in force; apply those on the floated rate, each with its own floor."""
+    for index, cut in enumerate(table.cuts):
+        if not cut.in_force(as_of):
+            continue
+        hit = np.isin(cls, cut.classes) if cut.classes else np.ones(len(cls), dtype=bool)
+        flags[hit] |= np.int64(1) << (_FIRST_CUT_BIT + index)
+        if cut.applies_to == "base":
+            continue  # already in the base rate (RuleTable.base_rates_on)
+        rate = np.where(hit, rate * cut.factor, rate)
+        if cut.min_rate is not None:
+            floor = classes.bound(table, cut.min_rate)
+            raised = hit & (rate < floor)
+            flags[raised] |= _CUT_FLOOR
+            rate = np.where(raised, floor, rate)
+    return rate, flags

@@ -44,7 +44,9 @@ def read_extract(path: str | Path) -> pd.DataFrame:
     raise ValueError(f"cannot read {str(path)!r}: use a .csv or .parquet file")
 
 
-def write_frame(frame: pd.DataFrame, path: str | Path, metadata: dict[str, str] | None = None) -> Path:
+def write_frame(
+    frame: pd.DataFrame, path: str | Path, metadata: dict[str, str] | None = None
+) -> Path:
     """Write ``frame`` to ``.csv`` or ``.parquet`` atomically; Parquet keeps ``metadata``."""
     path = Path(path)
     suffix = path.suffix.lower()

@@ -27,7 +27,7 @@ from .rules.loader import load_table
 from .rules.model import RuleTable
 from .schema import Aggregate, column_spec
 
-__all__ = ["rate_one"]
+__all__ = ["rate_one", "rate_all"]
 
 NAN = float("nan")
 
@@ -37,62 +37,166 @@ def rate_one(
     rules: RuleTable | str,
     as_of: str | dt.date,
     params: Mapping[str, Any] | None = None,
+    area: Mapping[str, Mapping[str, float]] | None = None,
 ) -> dict[str, Any]:
     """Rate one employer from its (already valid) employer-year rows.
 
-    Returns a dict with ``grade``, ``rated_class``, ``multiplier``, ``base_rate``, ``rate``
-    and ``reasons`` (the same reason ids as the ``reasons`` column of
-    :func:`ratefloat.rerate`, as a list), or ``{"rejected": <reason code>}``.
+    Parameters
+    ----------
+    rows:
+        The employer's rows, as dicts of column → value.
+    rules, as_of, params:
+        As for :func:`ratefloat.rerate`.
+    area:
+        For tables with area-relative indicators: scope (``""``, ``"prev_"``, ``"_y1"``,
+        …) → indicator → the area ratio this employer is compared with. :func:`rate_all`
+        computes it from the whole batch.
+
+    Returns
+    -------
+    dict
+        ``grade``, ``rated_class``, ``multiplier``, ``base_rate``, ``rate`` and ``reasons``
+        (the same reason ids as the ``reasons`` column of :func:`ratefloat.rerate`, as a
+        list), or ``{"rejected": <reason code>}``.
     """
     table = load_table(rules)
     as_of = parse_as_of(as_of)
-    env: dict[str, Any] = dict(resolve_params(table, params))
-    last = as_of.year - table.window.lag_years
-    first = last - table.window.years + 1
-    window = [row for row in rows if first <= row["year"] <= last]
-    if not window:
+    params = resolve_params(table, params)
+    area = area or {}
+    scopes = _scopes(table, rows, as_of)
+    current = scopes[""]
+    if not current["years_observed"]:
         return {"rejected": "NO_DATA_IN_WINDOW"}
-    env.update(_aggregate(table, window, first, last))
-    env["years_observed"] = float(len(window))
-    previous = [row for row in rows if first - table.window.years <= row["year"] < first]
-    previous_values = _aggregate(table, previous, first - table.window.years, first - 1)
-    for name, value in env.copy().items():
-        if name in previous_values:
-            env[f"prev_{name}"] = previous_values[name]
-        elif name not in table.parameters:
-            env[f"prev_{name}"] = False if isinstance(value, bool) else NAN
-    env["prev_years_observed"] = float(len(previous))
-    for name, spec in table.inputs.items():
-        if name not in env and spec.default is not None:
-            value = bool(spec.default) if spec.kind == "flag" else float(spec.default)
-            env[name] = value
-            env[f"prev_{name}"] = value
+    env: dict[str, Any] = dict(current)
     if any("insured_since" in row for row in rows):
         env["insured_months"] = _months(min(_as_date(row["insured_since"]) for row in rows), as_of)
     risk_class = int(env["risk_class"])
     if table.moves_from_current:
         ladder = table.ladders[table.classes[risk_class].ladder]
-        current = env.get("current_grade", NAN)
-        if math.isnan(current):
+        current_grade = env.get("current_grade", NAN)
+        if math.isnan(current_grade):
             return {"rejected": "MISSING_VALUE"}
-        if not ladder.lowest <= current <= ladder.highest:
+        if not ladder.lowest <= current_grade <= ladder.highest:
             return {"rejected": "GRADE_NOT_ON_LADDER"}
-    env["base_rate"] = table.classes[risk_class].base_rate
-    _indicators(table, env, "")
-    if previous:
-        _indicators(table, env, "prev_")
-    else:
-        for name in table.all_indicators:
-            env[f"prev_{name}"] = NAN
-    return _rate(table, env, risk_class)
+    base_rates = _base_rates(table, as_of)
+    env["base_rate"] = base_rates[risk_class]
+    env.update(params)
+    env.update(_indicators(table, current, env, area.get("", {})))
+    for key, scope in scopes.items():
+        if not key:
+            continue
+        values = dict(scope)
+        values.update(_indicators(table, scope, env, area.get(key, {})))
+        for name, value in values.items():
+            env[f"prev_{name}" if key == "prev_" else f"{name}{key}"] = value
+    return _rate(table, env, risk_class, base_rates, as_of)
+
+
+def rate_all(
+    extract: Any,
+    rules: RuleTable | str,
+    as_of: str | dt.date,
+    params: Mapping[str, Any] | None = None,
+) -> dict[str, dict[str, Any]]:
+    """Rate every employer of a (valid) extract with :func:`rate_one`.
+
+    The batch is needed only for area-relative indicators: the area ratio of a scope is
+    Σ numerator ÷ Σ denominator over the employers with rows in that scope (per area
+    group), added exactly with :func:`math.fsum`.
+    """
+    table = load_table(rules)
+    as_of = parse_as_of(as_of)
+    resolved = resolve_params(table, params)
+    by_employer: dict[str, list[dict[str, Any]]] = {}
+    for row in extract.to_dict("records"):
+        by_employer.setdefault(str(row["employer_id"]), []).append(row)
+    scopes = {employer: _scopes(table, rows, as_of) for employer, rows in by_employer.items()}
+    areas: dict[str, dict[str, dict[str, float]]] = {employer: {} for employer in by_employer}
+    scope_keys = list(next(iter(scopes.values()), {}))
+    for name, indicator in table.all_indicators.items():
+        if not indicator.relative_to_area:
+            continue
+        for key in scope_keys:
+            members: dict[float, list[tuple[float, float]]] = {}
+            for employer_scopes in scopes.values():
+                scope = employer_scopes[key]
+                if scope["years_observed"]:
+                    pair = (scope[str(indicator.numerator)], scope[str(indicator.denominator)])
+                    members.setdefault(_area_group(scope, indicator), []).append(pair)
+            for employer, employer_scopes in scopes.items():
+                group = _area_group(employer_scopes[key], indicator)
+                if indicator.area_figure is not None:
+                    figure = float(resolved[indicator.area_figure])
+                elif math.isnan(group) or group not in members:
+                    figure = NAN
+                else:
+                    numerator = math.fsum(pair[0] for pair in members[group])
+                    denominator = math.fsum(pair[1] for pair in members[group])
+                    figure = _ratio(numerator, denominator, indicator, 1.0, floor=False)
+                areas[employer].setdefault(key, {})[name] = figure
+    return {
+        employer: rate_one(rows, table, as_of, params, areas[employer])
+        for employer, rows in by_employer.items()
+    }
+
+
+def _area_group(scope: Mapping[str, Any], indicator: Any) -> float:
+    return float(scope.get(indicator.area_by, NAN)) if indicator.area_by else 0.0
+
+
+def _scopes(
+    table: RuleTable, rows: Sequence[Mapping[str, Any]], as_of: dt.date
+) -> dict[str, dict[str, Any]]:
+    """Aggregates of the window (``""``), the previous window and each history year."""
+    last = as_of.year - table.window.lag_years
+    first = last - table.window.years + 1
+    spans = {"": (first, last), "prev_": (first - table.window.years, first - 1)}
+    for k in range(1, _history_used(table) + 1):
+        spans[f"_y{k}"] = (last - k + 1, last - k + 1)
+    names = {name for row in rows for name in row} - {"employer_id", "year", "insured_since"}
+    out = {}
+    for key, (start, end) in spans.items():
+        chosen = [row for row in rows if start <= row["year"] <= end]
+        scope = _aggregate(table, chosen, names)
+        for name, spec in table.inputs.items():
+            if name not in scope and spec.default is not None:
+                scope[name] = bool(spec.default) if spec.kind == "flag" else float(spec.default)
+        scope["years_observed"] = float(len(chosen))
+        out[key] = scope
+    return out
+
+
+def _history_used(table: RuleTable) -> int:
+    history = 0
+    for name in table.names_used():
+        head, _, year = name.rpartition("_y")
+        if head and year.isdigit():
+            history = max(history, int(year))
+    return history
+
+
+def _base_rates(table: RuleTable, as_of: dt.date) -> dict[int, float]:
+    """Base rates in force on ``as_of``: dated schedule, else the classes'; base cuts applied."""
+    rates = {number: spec.base_rate for number, spec in table.classes.items()}
+    for entry in table.base_rates:
+        if entry.effective_from <= as_of <= (entry.effective_to or dt.date.max):
+            rates.update(entry.rates)
+    for cut in table.cuts:
+        in_force = cut.effective_from <= as_of <= (cut.effective_to or dt.date.max)
+        if cut.applies_to == "base" and in_force:
+            for number in cut.classes or list(rates):
+                rates[number] = rates[number] * cut.factor
+    return rates
 
 
 def _aggregate(
-    table: RuleTable, rows: Sequence[Mapping[str, Any]], first: int, last: int
+    table: RuleTable, rows: Sequence[Mapping[str, Any]], names: set[str]
 ) -> dict[str, Any]:
-    """Per-column aggregates over ``rows``, adding years in calendar order."""
+    """Per-column aggregates over ``rows``, adding years in calendar order.
+
+    With no rows, sums and values are NaN and flags are false.
+    """
     by_year = sorted(rows, key=lambda row: row["year"])
-    names = {name for row in rows for name in row} - {"employer_id", "year", "insured_since"}
     out: dict[str, Any] = {}
     for name in names:
         aggregate = _how(table, name)
@@ -101,6 +205,8 @@ def _aggregate(
         values = [row[name] for row in by_year if name in row]
         if aggregate == Aggregate.ANY:
             out[name] = any(bool(v) for v in values)
+        elif not values:
+            out[name] = NAN
         elif aggregate in (Aggregate.SUM, Aggregate.MEAN):
             total = 0.0
             for value in values:
@@ -112,8 +218,6 @@ def _aggregate(
             out[name] = float(max(values))
         elif aggregate == Aggregate.MIN:
             out[name] = float(min(values))
-    if not rows:
-        out = {name: (False if _how(table, name) == Aggregate.ANY else NAN) for name in out}
     return out
 
 
@@ -129,32 +233,61 @@ def _how(table: RuleTable, name: str) -> Aggregate | None:
     return None
 
 
-def _indicators(table: RuleTable, env: dict[str, Any], prefix: str) -> None:
+def _indicators(
+    table: RuleTable,
+    scope: Mapping[str, Any],
+    fallback: Mapping[str, Any],
+    area: Mapping[str, float],
+) -> dict[str, float]:
+    """The indicators of one scope; names missing from the scope come from ``fallback``."""
     expressions = table.expressions()
+    out: dict[str, float] = {}
     for name, indicator in table.all_indicators.items():
-        if indicator.expr is None:
-            numerator = env.get(prefix + str(indicator.numerator))
-            denominator = env.get(prefix + str(indicator.denominator))
-            if numerator is None or denominator is None:
+        if indicator.expr is not None:
+            expression = expressions[f"indicator.{name}"]
+            lookup = {**fallback, **scope, **out}
+            if all(n in lookup for n in expression.names):
+                out[name] = float(_evaluate(expression.tree, lookup))
+            continue
+        numerator = scope.get(str(indicator.numerator))
+        denominator = scope.get(str(indicator.denominator))
+        if numerator is None or denominator is None:
+            continue
+        if indicator.relative_to_area:
+            if name not in area:
                 continue
-            if indicator.min_denominator is not None and denominator < indicator.min_denominator:
-                denominator = indicator.min_denominator
-            if math.isnan(numerator) or math.isnan(denominator):
-                value = NAN
-            elif denominator == 0:
-                value = indicator.zero_over_zero if numerator == 0 else indicator.positive_over_zero
-            else:
-                value = numerator / denominator * indicator.scale
-            env[prefix + name] = value
+            own = _ratio(numerator, denominator, indicator, 1.0, floor=True)
+            out[name] = _ratio(own, area[name], indicator, indicator.scale, floor=False)
         else:
-            tree = expressions[f"indicator.{name}"].tree
-            scope = {
-                n: env.get(prefix + n, env.get(n)) for n in expressions[f"indicator.{name}"].names
-            }
-            env[prefix + name] = float(_evaluate(tree, scope))
+            out[name] = _ratio(numerator, denominator, indicator, indicator.scale, floor=True)
+    return out
 
 
-def _rate(table: RuleTable, env: dict[str, Any], risk_class: int) -> dict[str, Any]:
+def _ratio(
+    numerator: float, denominator: float, indicator: Any, scale: float, floor: bool
+) -> float:
+    """numerator / denominator × scale, with the indicator's floor and zero conventions."""
+    minimum = indicator.min_denominator
+    if floor and minimum is not None and denominator < minimum:
+        denominator = minimum
+    if math.isnan(numerator) or math.isnan(denominator):
+        return NAN
+    if denominator == 0:
+        if numerator == 0:
+            return indicator.zero_over_zero
+        if numerator > 0:
+            return indicator.positive_over_zero
+        return _divide(numerator, denominator) * scale
+    return numerator / denominator * scale
+
+
+def _rate(
+    table: RuleTable,
+    env: dict[str, Any],
+    risk_class: int,
+    base_rates: Mapping[int, float],
+    as_of: dt.date,
+) -> dict[str, Any]:
     reasons: list[str] = []
     flags: list[str] = []
     current = env.get("current_grade")
@@ -224,6 +357,7 @@ def _rate(table: RuleTable, env: dict[str, Any], risk_class: int) -> dict[str, A
             grade = limited
 
     spec = table.classes[cls]
+    base_rate = base_rates[cls]
     ladder = table.ladders[spec.ladder]
     on_ladder = min(max(grade, ladder.lowest), ladder.highest)
     if on_ladder != grade:
@@ -231,9 +365,9 @@ def _rate(table: RuleTable, env: dict[str, Any], risk_class: int) -> dict[str, A
     grade = on_ladder
     value = ladder.grades[grade]
     if ladder.mode == "multiply":
-        rate = spec.base_rate * value
+        rate = base_rate * value
     elif ladder.mode == "add":
-        rate = spec.base_rate + value
+        rate = base_rate + value
     else:
         rate = float(env.get("current_rate", NAN)) * value
     for modifier_id, action, by in rate_steps:
@@ -241,25 +375,39 @@ def _rate(table: RuleTable, env: dict[str, Any], risk_class: int) -> dict[str, A
         fired.add(modifier_id)
     reasons += [f"modifier:{m.id}" for m in table.modifiers if m.id in fired]
 
-    floor, cap = _bounds(table, cls)
+    floor, cap = _bounds(table, cls, base_rates)
     if rate < floor:
         rate = floor
         flags.append("min-rate")
     if rate > cap:
         rate = cap
         flags.append("max-rate")
-    rate = float(
-        Decimal(repr(rate)).quantize(
-            Decimal(1).scaleb(-table.rounding.rate_decimals), ROUND_HALF_UP
-        )
-    )
-    order = [name for name in FLAG_NAMES.values() if name != "class-not-floated"]
+    cuts_in_force = []
+    for cut in table.cuts:
+        if not cut.effective_from <= as_of <= (cut.effective_to or dt.date.max):
+            continue
+        if cut.classes and cls not in cut.classes:
+            continue
+        cuts_in_force.append(f"cut:{cut.id}")
+        if cut.applies_to == "rate":
+            rate = rate * cut.factor
+            if cut.min_rate is not None:
+                cut_floor = _bound_value(cut.min_rate, base_rates)
+                if rate < cut_floor:
+                    rate = cut_floor
+                    flags.append("cut-floor")
+    quantum = Decimal(1).scaleb(-table.rounding.rate_decimals)
+    rate = float(Decimal(repr(rate)).quantize(quantum, ROUND_HALF_UP))
+    order = [name for name in FLAG_NAMES.values() if name not in ("class-not-floated", "cut-floor")]
     reasons += [f"bound:{name}" for name in order if name in flags]
+    reasons += cuts_in_force
+    if "cut-floor" in flags:
+        reasons.append("bound:cut-floor")
     return {
         "grade": grade,
         "rated_class": cls,
         "multiplier": value,
-        "base_rate": spec.base_rate,
+        "base_rate": base_rate,
         "rate": rate,
         "reasons": reasons,
     }
@@ -292,23 +440,22 @@ def _bands(table: RuleTable, env: dict[str, Any], outcome: Any) -> tuple[int, st
     return outcome(table.otherwise.grade, table.otherwise.step), "otherwise"
 
 
-def _bounds(table: RuleTable, cls: int) -> tuple[float, float]:
-    def value(bound: Any) -> float:
-        if bound.value is not None:
-            return float(bound.value)
-        return float(table.classes[bound.class_base].base_rate)
+def _bound_value(bound: Any, base_rates: Mapping[int, float]) -> float:
+    return float(bound.value) if bound.value is not None else float(base_rates[bound.class_base])
 
+
+def _bounds(table: RuleTable, cls: int, base_rates: Mapping[int, float]) -> tuple[float, float]:
     floor, cap = -math.inf, math.inf
     if table.bounds.min_rate is not None:
-        floor = value(table.bounds.min_rate)
+        floor = _bound_value(table.bounds.min_rate, base_rates)
     if table.bounds.max_rate is not None:
-        cap = value(table.bounds.max_rate)
+        cap = _bound_value(table.bounds.max_rate, base_rates)
     per_class = table.bounds.per_class.get(cls)
     if per_class is not None:
         if per_class.min_rate is not None:
-            floor = value(per_class.min_rate)
+            floor = _bound_value(per_class.min_rate, base_rates)
         if per_class.max_rate is not None:
-            cap = value(per_class.max_rate)
+            cap = _bound_value(per_class.max_rate, base_rates)
     return floor, cap
 
 

@@ -12,6 +12,7 @@ The flow, each step vectorised over the population::
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -21,7 +22,7 @@ import pandas as pd
 from .engine import evaluate
 from .errors import ParameterError, RejectReason, reject_frame
 from .expr import suggest
-from .indicators import compute_indicators
+from .indicators import area_ratios, compute_indicators
 from .result import RerateResult, build_reasons
 from .rounding import round_money
 from .rules.loader import load_table, table_hash
@@ -97,48 +98,37 @@ def rerate(
     years = validated.columns["year"]
     span = window_years(as_of_date, table.window)
     how = _aggregations(table, validated.columns, extra_specs)
-    env: dict[str, Any] = {}
-    current, counts = aggregate_window(
-        validated.codes, years, validated.columns, how, span.first, span.last, n
-    )
-    env.update(current)
-    env["years_observed"] = counts.astype(np.float64)
-    if _uses_previous(table):
-        previous, previous_counts = aggregate_window(
-            validated.codes,
-            years,
-            validated.columns,
-            how,
-            span.previous_first,
-            span.previous_last,
-            n,
-        )
-        env.update({f"prev_{name}": value for name, value in previous.items()})
-        env["prev_years_observed"] = previous_counts.astype(np.float64)
-    if "insured_since" in validated.columns:
-        first_insured, _ = aggregate_window(
-            validated.codes,
-            years,
-            validated.columns,
-            {"insured_since": Aggregate.MIN},
-            int(np.nanmin(years)) if len(years) and not np.isnan(years).all() else 0,
-            int(np.nanmax(years)) if len(years) and not np.isnan(years).all() else 0,
-            n,
-        )
-        env["insured_months"] = months_between(first_insured["insured_since"], as_of_date)
-    for name, spec in table.inputs.items():
-        if name not in validated.columns and spec.default is not None:
-            fill = bool(spec.default) if spec.kind == "flag" else float(spec.default)
-            env[name] = np.full(n, fill)
-            if f"prev_{name}" in table.names_used():
-                env[f"prev_{name}"] = np.full(n, fill)
+    defaults = _input_defaults(table, validated.columns, n)
 
-    risk_class = env["risk_class"]
-    env["base_rate"] = _base_rates(table, risk_class)
+    def scope(first: int, last: int) -> tuple[dict[str, Any], np.ndarray]:
+        """Aggregates of the years first..last, with absent inputs at their defaults."""
+        aggregates, row_counts = aggregate_window(
+            validated.codes, years, validated.columns, how, first, last, n
+        )
+        aggregates.update(defaults)
+        aggregates["years_observed"] = row_counts.astype(np.float64)
+        return aggregates, row_counts
+
+    current, counts = scope(span.first, span.last)
+    env: dict[str, Any] = dict(current)
+    if "insured_since" in validated.columns:
+        env["insured_months"] = months_between(
+            _first_insured(validated.codes, years, validated.columns, n), as_of_date
+        )
+    env["base_rate"] = _base_rates(table, env["risk_class"], as_of_date)
     env.update(values)
-    compute_indicators(table, env)
+    env.update(_indicators(table, current, env, ~validated.rejected & (counts > 0), values))
     if _uses_previous(table):
-        compute_indicators(table, env, prefix="prev_")
+        previous, previous_counts = scope(span.previous_first, span.previous_last)
+        members = ~validated.rejected & (previous_counts > 0)
+        previous.update(_indicators(table, previous, env, members, values))
+        env.update({f"prev_{name}": value for name, value in previous.items()})
+    for k in range(1, _history_used(table) + 1):
+        year = span.last - k + 1
+        yearly, yearly_counts = scope(year, year)
+        members = ~validated.rejected & (yearly_counts > 0)
+        yearly.update(_indicators(table, yearly, env, members, values))
+        env.update({f"{name}_y{k}": value for name, value in yearly.items()})
 
     rejects_by_rule = _rule_rejects(table, env, validated, counts)
     failures = pd.concat([validated.failures, rejects_by_rule], ignore_index=True)
@@ -153,7 +143,7 @@ def rerate(
     }
     if "current_grade" in sub_env:
         sub_env["current_grade"] = np.nan_to_num(sub_env["current_grade"]).astype(np.int64)
-    outcome = evaluate(table, sub_env, sub_env["risk_class"].astype(np.int16))
+    outcome = evaluate(table, sub_env, sub_env["risk_class"].astype(np.int16), as_of_date)
 
     frame = _rated_frame(table, validated.employer_ids[rated], sub_env, outcome)
     result = RerateResult(
@@ -243,8 +233,7 @@ def required_columns(table: RuleTable | str) -> dict[str, str]:
     table = load_table(table)
     required, _, needs, _ = _column_plan(table)
     return {
-        name: "core column" if name in CORE_COLUMNS else needs.get(name, "")
-        for name in required
+        name: "core column" if name in CORE_COLUMNS else needs.get(name, "") for name in required
     }
 
 
@@ -252,7 +241,7 @@ def _column_plan(
     table: RuleTable,
 ) -> tuple[list[str], list[str], dict[str, str], list[ColumnSpec]]:
     """Required and optional extract columns, what needs each, and table-specific specs."""
-    used = {name.removeprefix("prev_") for name in table.names_used()}
+    used = {_unscoped(name, table) for name in table.names_used()}
     needs: dict[str, str] = {}
     for name in sorted(used):
         if name in table.all_indicators or name in table.parameters:
@@ -310,14 +299,68 @@ def _aggregations(
     return how
 
 
+def _unscoped(name: str, table: RuleTable) -> str:
+    """The window-scope name behind ``prev_<name>`` or ``<name>_y<k>``."""
+    name = name.removeprefix("prev_")
+    match = re.fullmatch(r"(.+)_y(\d+)", name)
+    if match and 1 <= int(match.group(2)) <= table.window.history_years:
+        return match.group(1)
+    return name
+
+
+def _input_defaults(table: RuleTable, columns: Mapping[str, Any], n: int) -> dict[str, Any]:
+    """Arrays for the table's inputs that the extract lacks but that have a default."""
+    defaults: dict[str, Any] = {}
+    for name, spec in table.inputs.items():
+        if name not in columns and spec.default is not None:
+            fill = bool(spec.default) if spec.kind == "flag" else float(spec.default)
+            defaults[name] = np.full(n, fill)
+    return defaults
+
+
+def _indicators(
+    table: RuleTable,
+    scope: Mapping[str, Any],
+    fallback: Mapping[str, Any],
+    members: np.ndarray,
+    params: Mapping[str, Any],
+) -> dict[str, Any]:
+    area = area_ratios(table, scope, members, params)
+    return compute_indicators(table, scope, fallback, area)
+
+
+def _first_insured(
+    codes: np.ndarray, years: np.ndarray, columns: Mapping[str, Any], n: int
+) -> np.ndarray:
+    """Each employer's earliest insured_since over all its rows (days since epoch)."""
+    usable = ~np.isnan(years)
+    if not usable.any():
+        return np.full(n, np.nan)
+    first_year, last_year = int(years[usable].min()), int(years[usable].max())
+    earliest, _ = aggregate_window(
+        codes, years, dict(columns), {"insured_since": Aggregate.MIN}, first_year, last_year, n
+    )
+    return earliest["insured_since"]
+
+
+def _history_used(table: RuleTable) -> int:
+    """The largest k of a ``<name>_y<k>`` the table reads (0 if none)."""
+    used = [
+        int(match.group(1))
+        for name in table.names_used()
+        if (match := re.search(r"_y(\d+)$", name))
+    ]
+    return max(used, default=0)
+
+
 def _uses_previous(table: RuleTable) -> bool:
     return any(name.startswith("prev_") for name in table.names_used())
 
 
-def _base_rates(table: RuleTable, risk_class: np.ndarray) -> np.ndarray:
+def _base_rates(table: RuleTable, risk_class: np.ndarray, as_of: dt.date) -> np.ndarray:
     lookup = np.full(max(table.classes) + 1, np.nan)
-    for number, spec in table.classes.items():
-        lookup[number] = spec.base_rate
+    for number, rate in table.base_rates_on(as_of).items():
+        lookup[number] = rate
     known = ~np.isnan(risk_class) & (risk_class >= 0) & (risk_class < len(lookup))
     out = np.full(len(risk_class), np.nan)
     out[known] = lookup[risk_class[known].astype(np.int64)]

@@ -26,7 +26,7 @@ import pandas as pd
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
-from .reference import rate_one
+from .reference import rate_all
 from .rerate import rerate
 from .result import REASON_SEPARATOR
 from .rules.loader import load_table
@@ -120,7 +120,19 @@ def employer_years(
 
 # -- rule tables -----------------------------------------------------------------------
 
-_NUMERIC = ["payout_ratio", "injury_rate", "prev_payout_ratio", "injuries", "deaths", "insured_months"]
+_NUMERIC = [
+    "payout_ratio",
+    "injury_rate",
+    "prev_payout_ratio",
+    "injuries",
+    "deaths",
+    "insured_months",
+    "relative_incidence",
+    "incidence_vs_class",
+    "injuries_y1",
+    "payout_ratio_y2",
+    "severity",
+]
 _FLAGS = ["arrears", "fraud", "concealment"]
 _THRESHOLDS = [0.0, 0.01, 0.03, 0.5, 1.0, 1.2, 3.0, 12.0, 24.0]
 
@@ -151,7 +163,9 @@ def _outcome(draw: st.DrawFn, low: int, high: int, steps: bool) -> dict[str, int
 
 @st.composite
 def _threshold_rows(draw: st.DrawFn, low: int, high: int, steps: bool) -> list[dict[str, Any]]:
-    cuts = sorted(draw(st.lists(st.sampled_from(_THRESHOLDS[1:7]), min_size=1, max_size=4, unique=True)))
+    cuts = sorted(
+        draw(st.lists(st.sampled_from(_THRESHOLDS[1:7]), min_size=1, max_size=4, unique=True))
+    )
     rows = []
     lower, lower_closed = 0.0, True
     for cut in cuts + [float("inf")]:
@@ -159,7 +173,9 @@ def _threshold_rows(draw: st.DrawFn, low: int, high: int, steps: bool) -> list[d
         left = "[" if lower_closed else "("
         right = "]" if upper_closed else ")"
         upper = "inf" if cut == float("inf") else repr(cut)
-        rows.append({"interval": f"{left}{lower!r}, {upper}{right}", **draw(_outcome(low, high, steps))})
+        rows.append(
+            {"interval": f"{left}{lower!r}, {upper}{right}", **draw(_outcome(low, high, steps))}
+        )
         lower, lower_closed = cut, not upper_closed
     return rows
 
@@ -206,8 +222,17 @@ def rule_table_dicts(draw: st.DrawFn, steps: bool = True) -> dict[str, Any]:
     for i in range(draw(st.integers(0, 4))):
         action = draw(
             st.sampled_from(
-                ["no_down", "no_up", "bump", "set_grade", "top", "bottom", "reclassify",
-                 "rate_factor", "rate_add"]
+                [
+                    "no_down",
+                    "no_up",
+                    "bump",
+                    "set_grade",
+                    "top",
+                    "bottom",
+                    "reclassify",
+                    "rate_factor",
+                    "rate_add",
+                ]
             )
         )
         modifier: dict[str, Any] = {"id": f"m{i}", "when": draw(_condition()), "action": action}
@@ -220,12 +245,56 @@ def rule_table_dicts(draw: st.DrawFn, steps: bool = True) -> dict[str, Any]:
         elif action == "set_grade":
             modifier["grade"] = draw(st.integers(low, high))
         modifiers.append(modifier)
+    indicators = {
+        "relative_incidence": {
+            "numerator": "injuries",
+            "denominator": "avg_insured",
+            "min_denominator": draw(st.sampled_from([None, 50])),
+            "relative_to_area": True,
+        },
+        "incidence_vs_class": {
+            "numerator": "injuries",
+            "denominator": "avg_insured",
+            "relative_to_area": True,
+            "area_by": "risk_class",
+            "scale": 1000.0,
+        },
+        "severity": {"expr": "deaths * 10 + injuries"},
+    }
+    cuts = []
+    if draw(st.booleans()):
+        ends = draw(st.sampled_from(["2024-12-31", "2025-12-31"]))
+        cuts.append(
+            {"id": "cut-base", "effective_from": "2024-07-01", "effective_to": ends, "factor": 0.8}
+        )
+    if draw(st.booleans()):
+        cuts.append(
+            {
+                "id": "cut-rate",
+                "effective_from": "2025-01-01",
+                "factor": 0.5,
+                "applies_to": "rate",
+                "classes": [2, 3, 4, 5, 6, 7, 8],
+                "min_rate": {"class_base": 1},
+            }
+        )
+    schedule = []
+    if draw(st.booleans()):
+        raised = {c: base_rates[c - 1] * 1.1 for c in range(1, 9)}
+        schedule.append({"effective_from": "2025-01-01", "rates": raised})
     table: dict[str, Any] = {
         "id": "random-table",
+        "indicators": indicators,
+        "cuts": cuts,
+        "base_rates": schedule,
         "name": "random",
         "jurisdiction": "test",
         "source": {"document": "generated"},
-        "window": {"years": draw(st.integers(1, 3)), "lag_years": draw(st.integers(0, 1))},
+        "window": {
+            "years": draw(st.integers(1, 3)),
+            "lag_years": draw(st.integers(0, 1)),
+            "history_years": 2,
+        },
         "ladders": ladders,
         "classes": classes,
         "eligibility": eligibility,
@@ -267,6 +336,7 @@ def rule_tables(steps: bool = True) -> st.SearchStrategy[RuleTable]:
 
 # -- the reference check ---------------------------------------------------------------
 
+
 def assert_matches_reference(
     extract: pd.DataFrame,
     rules: RuleTable | str | Mapping[str, Any],
@@ -282,8 +352,8 @@ def assert_matches_reference(
     result = rerate(extract, table, as_of, params=params)
     rated = result.rated.set_index("employer_id")
     rejected = set(result.rejects["employer_id"])
-    for employer_id, rows in extract.groupby("employer_id", sort=True):
-        expected = rate_one(rows.to_dict("records"), table, as_of, params)
+    reference = rate_all(extract, table, as_of, params)
+    for employer_id, expected in sorted(reference.items()):
         if "rejected" in expected:
             assert employer_id in rejected, f"{employer_id}: expected a reject {expected}"
             continue
@@ -305,7 +375,12 @@ def assert_matches_reference(
 def _same_with_nan(actual: dict[str, Any], wanted: dict[str, Any]) -> bool:
     for key, value in actual.items():
         other = wanted[key]
-        if isinstance(value, float) and np.isnan(value) and isinstance(other, float) and np.isnan(other):
+        if (
+            isinstance(value, float)
+            and np.isnan(value)
+            and isinstance(other, float)
+            and np.isnan(other)
+        ):
             continue
         if value != other:
             return False

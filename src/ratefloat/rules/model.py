@@ -85,6 +85,16 @@ class Window(_Model):
     lag_years: int = Field(
         1, ge=0, le=5, description="Years between the window's last year and as_of's year."
     )
+    history_years: int = Field(
+        0,
+        ge=0,
+        le=10,
+        description=(
+            "Make year-by-year values available as <name>_y1 … <name>_yN (y1 = the window's "
+            "last year, y2 the year before, …), for streak rules such as 'two consecutive "
+            "years above 300 %' or 'three accident-free years'."
+        ),
+    )
 
 
 class Parameter(_Model):
@@ -145,10 +155,30 @@ class Indicator(_Model):
         math.inf, description="Value when only the denominator is zero."
     )
     scale: float = Field(1.0, gt=0, description="Multiply the ratio, e.g. 1000 for per mille.")
+    relative_to_area: bool = Field(
+        False,
+        description=(
+            "Divide the employer's ratio by the area's: Σ numerator ÷ Σ denominator over the "
+            "batch's employers with window data (grouped by area_by), or the published "
+            "figure named by area_figure."
+        ),
+    )
+    area_by: str | None = Field(
+        None, description="Column that groups employers into areas (e.g. a district code)."
+    )
+    area_figure: str | None = Field(
+        None, description="Name of a parameter holding the published area ratio."
+    )
     description: str | None = None
 
     @model_validator(mode="after")
     def _one_form(self) -> Indicator:
+        if (self.area_by or self.area_figure) and not self.relative_to_area:
+            raise ValueError("area_by and area_figure go with relative_to_area: true")
+        if self.area_by and self.area_figure:
+            raise ValueError("give area_by (computed over the batch) or area_figure, not both")
+        if self.relative_to_area and self.expr is not None:
+            raise ValueError("relative_to_area needs a ratio (numerator/denominator)")
         ratio = self.numerator is not None or self.denominator is not None
         if ratio and self.expr is not None:
             raise ValueError("give either numerator/denominator or expr, not both")
@@ -414,6 +444,49 @@ class Bounds(_Model):
     tag: Tag | None = None
 
 
+class BaseRateSchedule(_Model):
+    """Base rates in force over a date range; they replace the classes' ``base_rate``."""
+
+    effective_from: dt.date
+    effective_to: dt.date | None = None
+    rates: dict[int, float]
+    cite: str | None = None
+    tag: Tag | None = None
+
+    @field_validator("rates")
+    @classmethod
+    def _positive(cls, rates: dict[int, float]) -> dict[int, float]:
+        bad = {k: v for k, v in rates.items() if not 0 < v < 1}
+        if bad:
+            raise ValueError(f"base rates are fractions of payroll in (0, 1), got {bad}")
+        return dict(sorted(rates.items()))
+
+
+class Cut(_Model):
+    """A phased cut (阶段性降费): a factor in force over a date range, a layer of its own.
+
+    ``applies_to: base`` scales the base rates before the ladder (a province-wide cut of
+    the benchmark rates); ``applies_to: rate`` scales the final floated rate (Zhoushan),
+    then applies the cut's own ``min_rate`` floor.
+    """
+
+    id: Annotated[str, Field(pattern=_RULE_ID)]
+    effective_from: dt.date
+    effective_to: dt.date | None = None
+    factor: float = Field(gt=0, le=1)
+    applies_to: Literal["base", "rate"] = "base"
+    classes: list[int] | None = Field(None, description="Classes it applies to (default all).")
+    min_rate: RateBound | None = None
+    cite: str | None = None
+    tag: Tag | None = None
+
+    def in_force(self, day: dt.date) -> bool:
+        """Whether the cut applies on ``day``."""
+        return self.effective_from <= day and (
+            self.effective_to is None or day <= self.effective_to
+        )
+
+
 class Rounding(_Model):
     """Precision of the rate (fraction of payroll) and of money (yuan).
 
@@ -453,6 +526,10 @@ class RuleTable(_Model):
     modifiers: list[Modifier] = Field(default_factory=list)
     movement: Movement | None = None
     bounds: Bounds = Field(default_factory=Bounds)
+    base_rates: list[BaseRateSchedule] = Field(
+        default_factory=list, description="Dated base rates; the classes' base_rate otherwise."
+    )
+    cuts: list[Cut] = Field(default_factory=list)
     rounding: Rounding = Field(default_factory=Rounding)
     monotone_in: list[str] = Field(
         default_factory=list,
@@ -494,6 +571,7 @@ class RuleTable(_Model):
                 and bound.class_base not in self.classes
             ):
                 problems.append(f"bounds.{bound_name}: class {bound.class_base} is not in classes")
+        problems += self._check_schedules()
         if self.effective_from and self.effective_to and self.effective_to < self.effective_from:
             problems.append("effective_to is before effective_from")
         if problems:
@@ -532,6 +610,7 @@ class RuleTable(_Model):
             ids += band.row_ids() if band.rows else [band.id]
         ids.append("otherwise")
         ids += [m.id for m in self.modifiers]
+        ids += [c.id for c in self.cuts]
         return ids
 
     def names_used(self) -> set[str]:
@@ -545,10 +624,61 @@ class RuleTable(_Model):
         for indicator in self.all_indicators.values():
             if indicator.numerator:
                 used.update((indicator.numerator, indicator.denominator or ""))
+            if indicator.area_by:
+                used.add(indicator.area_by)
         used.discard("")
         return used
 
     # -- checks -------------------------------------------------------------------------
+    def _check_schedules(self) -> list[str]:
+        problems = []
+        spans = sorted(self.base_rates, key=lambda entry: entry.effective_from)
+        for index, entry in enumerate(spans):
+            missing = sorted(set(self.classes) - set(entry.rates))
+            if missing:
+                problems.append(
+                    f"base_rates from {entry.effective_from}: no rate for classes {missing}"
+                )
+            if entry.effective_to and entry.effective_to < entry.effective_from:
+                problems.append(f"base_rates from {entry.effective_from}: ends before it starts")
+            if index + 1 < len(spans):
+                following = spans[index + 1].effective_from
+                if entry.effective_to is None or entry.effective_to >= following:
+                    problems.append(
+                        f"base_rates from {entry.effective_from} and from {following} overlap"
+                    )
+        for cut in self.cuts:
+            unknown = sorted(set(cut.classes or []) - set(self.classes))
+            if unknown:
+                problems.append(f"cuts '{cut.id}': classes {unknown} are not in classes")
+            if cut.effective_to and cut.effective_to < cut.effective_from:
+                problems.append(f"cuts '{cut.id}': ends before it starts")
+        for name, indicator in self.indicators.items():
+            if indicator.area_figure and indicator.area_figure not in self.parameters:
+                problems.append(
+                    f"indicators.{name}.area_figure: parameter {indicator.area_figure!r} is not "
+                    f"declared{suggest(indicator.area_figure, self.parameters)}"
+                )
+        return problems
+
+    def base_rates_on(self, day: dt.date) -> dict[int, float]:
+        """Base rate of every class on ``day``: the dated schedule covering it, else the
+        classes' own ``base_rate``; base cuts in force are applied."""
+        rates = {number: spec.base_rate for number, spec in self.classes.items()}
+        for entry in self.base_rates:
+            if entry.effective_from <= day and (
+                entry.effective_to is None or day <= entry.effective_to
+            ):
+                rates.update(entry.rates)
+        for cut in self.cuts_on(day, "base"):
+            for number in cut.classes or list(rates):
+                rates[number] = rates[number] * cut.factor
+        return rates
+
+    def cuts_on(self, day: dt.date, applies_to: str) -> list[Cut]:
+        """The cuts in force on ``day`` that apply to the ``base`` or to the ``rate``."""
+        return [cut for cut in self.cuts if cut.applies_to == applies_to and cut.in_force(day)]
+
     def _check_rule_ids(self) -> list[str]:
         seen: dict[str, str] = {}
         problems = []
@@ -557,6 +687,7 @@ class RuleTable(_Model):
             stages.append(("bands", band.id))
             stages += [("bands", rid) for rid in (band.row_ids() if band.rows else [])]
         stages += [("modifiers", m.id) for m in self.modifiers]
+        stages += [("cuts", c.id) for c in self.cuts]
         for stage, rule_id in stages:
             if rule_id in seen or rule_id == "otherwise":
                 problems.append(f"{stage}: rule id {rule_id!r} is used twice; ids must be unique")
@@ -603,10 +734,16 @@ class RuleTable(_Model):
     def _compile_expressions(self) -> None:
         names = expression_names(self)
         compiled: dict[str, Expression] = {}
+        numeric = [n for n, k in names.items() if k == Kind.NUMBER]
         for name, indicator in self.indicators.items():
             if indicator.expr is not None:
                 compiled[f"indicator.{name}"] = parse_expression(
                     indicator.expr, names, expect=Kind.NUMBER, where=f"indicators.{name}.expr"
+                )
+            if indicator.area_by is not None and names.get(indicator.area_by) != Kind.NUMBER:
+                raise ExpressionError(
+                    f"indicators.{name}.area_by: {indicator.area_by!r} is not a numeric column"
+                    f"{suggest(indicator.area_by, numeric)}"
                 )
             for part in ("numerator", "denominator"):
                 column = getattr(indicator, part)
@@ -671,6 +808,10 @@ def expression_names(table: RuleTable) -> dict[str, Kind]:
     window_names = {n: k for n, k in names.items() if n not in ("insured_months", "base_rate")}
     for name, kind in window_names.items():
         names[f"prev_{name}"] = kind
+    for year in range(1, table.window.history_years + 1):
+        for name, kind in window_names.items():
+            if name != "years_observed":
+                names[f"{name}_y{year}"] = kind
     kinds = {"number": Kind.NUMBER, "bool": Kind.BOOL, "list": Kind.LIST}
     for name, parameter in table.parameters.items():
         names[name] = kinds[parameter.type]
