@@ -91,7 +91,8 @@ def test_every_rated_row_is_explained(table, extract):
         parts = reasons.split(" > ")
         assert parts and parts[0]
         assert parts[0].startswith(("eligibility:", "band:"))
-        assert all(p.startswith(("eligibility:", "band:", "modifier:", "bound:", "cut:")) for p in parts)
+        stages = ("eligibility:", "band:", "modifier:", "bound:", "cut:")
+        assert all(part.startswith(stages) for part in parts)
         for part in parts:
             assert part.split(":", 1)[1] in known
 
