@@ -31,6 +31,14 @@ def test_rates_keep_the_tables_precision():
     assert round_half_up(0.009 * 1.2, 6) == 0.0108
 
 
+def test_values_beyond_the_fast_path_are_still_exact():
+    # At 5.6e12 with 3 decimals the doubles are 0.001 apart: the decimal fallback applies.
+    assert round_half_up(np.array([-5588064167765.6455, 2.5e15 + 0.5]), 3).tolist() == [
+        -5588064167765.646,
+        2.5e15 + 0.5,
+    ]
+
+
 def test_nan_and_inf_pass_through():
     out = round_half_up(np.array([np.nan, np.inf, -np.inf]), 2)
     assert np.isnan(out[0]) and out[1] == np.inf and out[2] == -np.inf

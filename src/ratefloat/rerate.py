@@ -28,7 +28,7 @@ from .rounding import round_money
 from .rules.loader import load_table, table_hash
 from .rules.model import DERIVED_NAMES, RuleTable
 from .schema import CORE_COLUMNS, Aggregate, ColumnKind, ColumnSpec, column_spec, validate_extract
-from .window import aggregate_window, months_between, window_years
+from .window import YearRows, aggregate_window, months_between, window_years
 
 __all__ = ["rerate", "resolve_params", "parse_as_of", "required_columns"]
 
@@ -95,16 +95,14 @@ def rerate(
         what_needs=needs,
     )
     n = len(validated.employer_ids)
-    years = validated.columns["year"]
+    year_rows = YearRows(validated.codes, validated.columns["year"], n)
     span = window_years(as_of_date, table.window)
     how = _aggregations(table, validated.columns, extra_specs)
     defaults = _input_defaults(table, validated.columns, n)
 
     def scope(first: int, last: int) -> tuple[dict[str, Any], np.ndarray]:
         """Aggregates of the years first..last, with absent inputs at their defaults."""
-        aggregates, row_counts = aggregate_window(
-            validated.codes, years, validated.columns, how, first, last, n
-        )
+        aggregates, row_counts = aggregate_window(year_rows, validated.columns, how, first, last)
         aggregates.update(defaults)
         aggregates["years_observed"] = row_counts.astype(np.float64)
         return aggregates, row_counts
@@ -113,7 +111,7 @@ def rerate(
     env: dict[str, Any] = dict(current)
     if "insured_since" in validated.columns:
         env["insured_months"] = months_between(
-            _first_insured(validated.codes, years, validated.columns, n), as_of_date
+            _first_insured(year_rows, validated.columns), as_of_date
         )
     env["base_rate"] = _base_rates(table, env["risk_class"], as_of_date)
     env.update(values)
@@ -137,10 +135,14 @@ def rerate(
         rejected[_positions(validated.employer_ids, rejects_by_rule["employer_id"])] = True
     rated = np.flatnonzero(~rejected)
 
-    sub_env = {
-        key: (value[rated] if isinstance(value, np.ndarray) and value.shape == (n,) else value)
-        for key, value in env.items()
-    }
+    if len(rated) == n:
+        sub_env = env
+    else:
+        sub_env = {
+            key: (value[rated] if isinstance(value, np.ndarray) and value.shape == (n,) else value)
+            for key, value in env.items()
+            if key in _engine_inputs(table, env)
+        }
     if "current_grade" in sub_env:
         sub_env["current_grade"] = np.nan_to_num(sub_env["current_grade"]).astype(np.int64)
     outcome = evaluate(table, sub_env, sub_env["risk_class"].astype(np.int16), as_of_date)
@@ -329,18 +331,22 @@ def _indicators(
     return compute_indicators(table, scope, fallback, area)
 
 
-def _first_insured(
-    codes: np.ndarray, years: np.ndarray, columns: Mapping[str, Any], n: int
-) -> np.ndarray:
+def _first_insured(year_rows: YearRows, columns: Mapping[str, Any]) -> np.ndarray:
     """Each employer's earliest insured_since over all its rows (days since epoch)."""
-    usable = ~np.isnan(years)
-    if not usable.any():
-        return np.full(n, np.nan)
-    first_year, last_year = int(years[usable].min()), int(years[usable].max())
+    years = year_rows.years
+    if not years:
+        return np.full(year_rows.n_employers, np.nan)
     earliest, _ = aggregate_window(
-        codes, years, dict(columns), {"insured_since": Aggregate.MIN}, first_year, last_year, n
+        year_rows, dict(columns), {"insured_since": Aggregate.MIN}, years[0], years[-1]
     )
     return earliest["insured_since"]
+
+
+def _engine_inputs(table: RuleTable, env: Mapping[str, Any]) -> set[str]:
+    """The names the engine and the rated frame read (the rest need no subsetting)."""
+    wanted = set(table.names_used()) | {"risk_class", "current_grade", "current_rate"}
+    wanted |= {"payroll", "years_observed"} | set(_indicator_columns(table))
+    return wanted & set(env)
 
 
 def _history_used(table: RuleTable) -> int:
@@ -491,8 +497,8 @@ def _rated_frame(
         if name in env:
             columns[name] = env[name]
     columns["reasons"] = build_reasons(outcome)
-    frame = pd.DataFrame(columns)
-    frame["table_id"] = pd.Categorical([table.id] * len(frame))
+    frame = pd.DataFrame(columns, copy=False)  # no block consolidation: no copy
+    frame["table_id"] = pd.Categorical.from_codes(np.zeros(len(frame), dtype=np.int8), [table.id])
     return frame
 
 

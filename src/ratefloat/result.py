@@ -22,24 +22,29 @@ REASON_SEPARATOR = " > "
 def build_reasons(outcome: Evaluation) -> pd.Categorical:
     """The ``reasons`` column: rule ids that fired, joined in evaluation order.
 
-    Text is built once per distinct combination of rule codes, not once per employer, and
-    stored as a categorical.
+    Each employer carries four small integer codes; they are combined into one code per
+    distinct combination (hashing, no sort), and the text is built once per combination,
+    not once per employer, and stored as a categorical.
     """
-    codes = np.column_stack(
-        [
-            outcome.eligibility_code.astype(np.int64),
-            outcome.band_code.astype(np.int64),
-            outcome.modifier_bits,
-            outcome.flags,
-        ]
-    )
-    if len(codes) == 0:
-        return pd.Categorical([], categories=[])
-    combos, inverse = np.unique(codes, axis=0, return_inverse=True)
-    labels = [
-        REASON_SEPARATOR.join(outcome.catalogue.describe(*map(int, combo))) for combo in combos
+    columns = [
+        outcome.eligibility_code.astype(np.int64),
+        outcome.band_code.astype(np.int64),
+        outcome.modifier_bits,
+        outcome.flags,
     ]
-    return pd.Categorical.from_codes(inverse.reshape(-1), categories=labels)
+    n = len(columns[0])
+    if n == 0:
+        return pd.Categorical([], categories=[])
+    combined = np.zeros(n, dtype=np.int64)
+    for column in columns:
+        codes, uniques = pd.factorize(column)
+        combined, _ = pd.factorize(combined * len(uniques) + codes)
+    first_rows = pd.Series(combined).drop_duplicates().index.to_numpy()
+    labels = [
+        REASON_SEPARATOR.join(outcome.catalogue.describe(*(int(c[row]) for c in columns)))
+        for row in first_rows
+    ]
+    return pd.Categorical.from_codes(combined, categories=labels)
 
 
 @dataclass(frozen=True)

@@ -310,30 +310,19 @@ def validate_extract(
     n_rows = len(frame)
     row_labels = np.arange(n_rows, dtype=np.int64)
 
-    raw_ids = frame["employer_id"]
-    id_missing = _missing_text(raw_ids)
-    ids = raw_ids.astype(object).to_numpy(copy=False)
-    if raw_ids.dtype != object and not isinstance(raw_ids.dtype, pd.StringDtype):
-        ids = np.asarray([str(v) for v in ids], dtype=object) if n_rows else ids
-    codes = np.full(n_rows, -1, dtype=np.int64)
+    codes, employer_ids, id_missing = _employer_codes(frame["employer_id"])
     present = ~id_missing
-    if present.all():
-        codes, uniques = pd.factorize(ids, sort=True)
-    else:
-        sub_codes, uniques = pd.factorize(ids[present], sort=True)
-        codes[present] = sub_codes
+    if id_missing.any():
         failures.append(
             reject_frame(
                 np.full(int(id_missing.sum()), None, dtype=object),
                 RejectReason.MISSING_EMPLOYER_ID,
                 "employer_id",
-                ids[id_missing],
+                frame["employer_id"].to_numpy()[id_missing],
                 row_labels[id_missing],
                 "row has no employer_id, so it cannot be attributed to an employer",
             )
         )
-    employer_ids = np.asarray(uniques, dtype=object)
-    codes = np.asarray(codes, dtype=np.int64)
 
     columns: dict[str, np.ndarray] = {}
     for name in wanted:
@@ -483,6 +472,56 @@ def _clean_flags(series: pd.Series, spec: ColumnSpec) -> tuple[np.ndarray, list[
         (RejectReason.MISSING_VALUE, missing, f"{spec.name} ({spec.zh}) is empty"),
         (RejectReason.INVALID_FLAG, invalid, f"{spec.name} must be true/false, yes/no or 1/0"),
     ]
+
+
+def _employer_codes(ids: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Sorted distinct employer ids (as text), each row's position among them, and the
+    rows without an id (missing or blank), whose position is -1."""
+    values = ids.to_numpy()
+    if values.dtype == object and pd.api.types.infer_dtype(values, skipna=True) not in (
+        "string",
+        "empty",
+    ):
+        # Mixed types (1 and "1"): compare them as text.
+        values = np.array([v if _is_missing(v) else str(v) for v in values], dtype=object)
+    codes, uniques = pd.factorize(values)
+    codes = np.asarray(codes, dtype=np.int64)
+    uniques = np.asarray(uniques)
+    if uniques.dtype.kind != "O":
+        uniques = uniques.astype(str).astype(object)
+    if len(uniques) > 1 and not (uniques[1:] > uniques[:-1]).all():
+        # Extracts sorted by employer skip this; others pay one sort of the distinct ids.
+        order = _argsort_text(uniques)
+        rank = np.empty(len(order), dtype=np.int64)
+        rank[order] = np.arange(len(order))
+        codes = np.where(codes >= 0, rank[np.maximum(codes, 0)], -1)
+        uniques = uniques[order]
+    # Blank ids ("", "  ") sort before any id holding a character above the space, so
+    # only that short prefix of the sorted ids needs a look.
+    prefix = int(np.searchsorted(uniques, "!")) if len(uniques) else 0
+    blank = np.array([str(u).strip() == "" for u in uniques[:prefix]], dtype=bool)
+    if blank.any():
+        keep = np.ones(len(uniques), dtype=bool)
+        keep[:prefix] = ~blank
+        remap = np.cumsum(keep) - 1
+        remap[~keep] = -1
+        codes = np.where(codes >= 0, remap[np.maximum(codes, 0)], -1)
+        uniques = uniques[keep]
+    return codes, uniques.astype(object), codes < 0
+
+
+def _argsort_text(texts: np.ndarray) -> np.ndarray:
+    """Order of distinct strings by code point (pyarrow's sort when installed: faster)."""
+    try:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+    except ImportError:
+        return np.argsort(texts, kind="stable")
+    return pc.sort_indices(pa.array(texts, type=pa.string())).to_numpy()
+
+
+def _is_missing(value: object) -> bool:
+    return value is None or (isinstance(value, float) and np.isnan(value))
 
 
 def _missing_text(series: pd.Series) -> np.ndarray:

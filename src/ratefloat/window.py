@@ -1,7 +1,9 @@
 """The experience window (考核期): which years count, and per-employer aggregation.
 
-Every aggregation is one vectorised pass over the rows (``np.bincount`` on the employer
-codes, or one scatter per calendar year), never a loop over employers.
+Rows are grouped by calendar year once (:class:`YearRows`); every aggregation is then a
+handful of ``np.bincount`` or scatter passes per year, never a loop over employers.
+Each employer has at most one row per year (duplicates are rejected before), so adding
+the years in calendar order gives the same bits whatever the order of the input rows.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import numpy as np
 from .rules.model import Window
 from .schema import Aggregate
 
-__all__ = ["WindowYears", "window_years", "aggregate_window", "months_between"]
+__all__ = ["WindowYears", "YearRows", "window_years", "aggregate_window", "months_between"]
 
 
 @dataclass(frozen=True)
@@ -41,31 +43,56 @@ def window_years(as_of: dt.date, window: Window) -> WindowYears:
     return WindowYears(first, last, first - window.years, first - 1)
 
 
+class YearRows:
+    """The input rows of each calendar year, with their employer codes.
+
+    Built once per extract with a stable radix sort of the (small-integer) years.
+    """
+
+    def __init__(self, codes: np.ndarray, years: np.ndarray, n_employers: int) -> None:
+        self.n_employers = n_employers
+        usable = (codes >= 0) & ~np.isnan(years)
+        positions = np.flatnonzero(usable)
+        year_values = years[positions].astype(np.int16)
+        order = np.argsort(year_values, kind="stable")
+        sorted_years = year_values[order]
+        distinct, starts = np.unique(sorted_years, return_index=True)
+        ends = np.append(starts[1:], len(sorted_years))
+        self._rows: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        for year, start, end in zip(distinct.tolist(), starts, ends, strict=True):
+            rows = positions[order[start:end]]
+            self._rows[year] = (rows, codes[rows])
+
+    @property
+    def years(self) -> list[int]:
+        """The calendar years present, ascending."""
+        return sorted(self._rows)
+
+    def of(self, year: int) -> tuple[np.ndarray, np.ndarray]:
+        """Row positions and employer codes of ``year`` (empty arrays if none)."""
+        empty = np.array([], dtype=np.int64)
+        return self._rows.get(year, (empty, empty))
+
+
 def aggregate_window(
-    codes: np.ndarray,
-    years: np.ndarray,
+    year_rows: YearRows,
     columns: dict[str, np.ndarray],
     how: dict[str, Aggregate],
     first: int,
     last: int,
-    n_employers: int,
 ) -> tuple[dict[str, np.ndarray], np.ndarray]:
     """Aggregate the rows of years ``first..last`` per employer.
 
     Parameters
     ----------
-    codes:
-        Employer position of every row (-1 for rows without an employer).
-    years:
-        Year of every row (float, NaN when missing).
+    year_rows:
+        The extract's rows grouped by year.
     columns:
         Clean row-aligned arrays.
     how:
         Column name → aggregation.
     first, last:
         Inclusive year range.
-    n_employers:
-        Number of employers (length of every output).
 
     Returns
     -------
@@ -73,24 +100,20 @@ def aggregate_window(
         Per-employer arrays, NaN (or False for flags) where an employer has no row in
         the range, and the count of rows each employer has in it.
     """
-    # Sum year by year, in calendar order: each employer has at most one row per year, so
-    # the result does not depend on the order of the input rows (bit for bit).
-    valid = codes >= 0
-    counts = np.zeros(n_employers, dtype=np.int64)
-    year_rows = []
-    for year in range(first, last + 1):
-        rows = valid & (years == year)
-        year_rows.append((year, rows, codes[rows]))
-        counts += np.bincount(codes[rows], minlength=n_employers)
+    n = year_rows.n_employers
+    years = [year_rows.of(year) for year in range(first, last + 1)]
+    counts = np.zeros(n, dtype=np.int64)
+    for _, year_codes in years:
+        counts += np.bincount(year_codes, minlength=n)
     empty = counts == 0
     out: dict[str, np.ndarray] = {}
     for name, aggregate in how.items():
         values = columns[name]
         if aggregate in (Aggregate.SUM, Aggregate.MEAN, Aggregate.ANY):
-            total = np.zeros(n_employers)
-            for _, rows, row_codes in year_rows:
+            total = np.zeros(n)
+            for rows, year_codes in years:
                 weights = values[rows].astype(np.float64, copy=False)
-                total += np.bincount(row_codes, weights=weights, minlength=n_employers)
+                total += np.bincount(year_codes, weights=weights, minlength=n)
             if aggregate == Aggregate.ANY:
                 out[name] = total > 0
                 continue
@@ -100,32 +123,29 @@ def aggregate_window(
             total[empty] = np.nan
             out[name] = total
         else:
-            out[name] = _per_year_reduce(
-                codes, years, values, aggregate, range(first, last + 1), n_employers
-            )
+            out[name] = _per_year_reduce(years, values, aggregate, n)
     return out, counts
 
 
 def _per_year_reduce(
-    codes: np.ndarray,
-    years: np.ndarray,
+    years: list[tuple[np.ndarray, np.ndarray]],
     values: np.ndarray,
     aggregate: Aggregate,
-    year_range: range,
     n_employers: int,
 ) -> np.ndarray:
     """LAST/MIN/MAX by one scatter per year (each employer has one row per year)."""
     is_date = values.dtype.kind == "M"
-    work = values.astype("datetime64[D]").astype(np.float64) if is_date else values
-    if is_date:
-        work = np.where(np.isnat(values), np.nan, work)
     result = np.full(n_employers, np.nan)
-    for year in year_range:
-        rows = (codes >= 0) & (years == year)
-        if not rows.any():
+    for rows, year_codes in years:
+        if not len(rows):
             continue
+        chosen = values[rows]
+        if is_date:
+            missing = np.isnat(chosen)
+            chosen = chosen.astype("datetime64[D]").astype(np.float64)
+            chosen[missing] = np.nan
         this_year = np.full(n_employers, np.nan)
-        this_year[codes[rows]] = work[rows]
+        this_year[year_codes] = chosen
         if aggregate == Aggregate.LAST:
             result = np.where(np.isnan(this_year), result, this_year)
         elif aggregate == Aggregate.MAX:
