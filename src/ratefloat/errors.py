@@ -69,6 +69,7 @@ class RejectReason(StrEnum):
 
     @property
     def description(self) -> str:
+        """What the code means, in a sentence."""
         return _DESCRIPTIONS[self]
 
 

@@ -13,10 +13,18 @@ EXAMPLE_FILE = "example_extract.csv"
 
 
 def load_example() -> pd.DataFrame:
-    """The bundled synthetic employer-year extract (2,000 employers, 2021–2024).
+    """The bundled synthetic employer-year extract (500 employers, 2021–2024).
 
-    It is made by :mod:`ratefloat.synth` (seeded) and has every column of the vocabulary,
-    plus a handful of deliberately bad rows so that rejects can be seen.
+    It is made by :mod:`ratefloat.synth` (seeded, see ``examples/make_example_extract.py``)
+    and has every column of the vocabulary, plus five deliberately broken rows (a negative
+    payout, an empty headcount, an unknown class, a number with a thousands separator, a
+    duplicate year) so that rejects can be seen.
+
+    Examples
+    --------
+    >>> extract = load_example()
+    >>> extract["employer_id"].nunique()
+    500
     """
     path = resources.files("ratefloat.data").joinpath(EXAMPLE_FILE)
     with path.open("r", encoding="utf-8") as handle:

@@ -179,10 +179,13 @@ def _describe_error(error: Any, data: dict[str, Any]) -> str:
 
 
 def table_hash(table: RuleTable) -> str:
-    """The sha256 of the table's canonical JSON: equal content, equal hash."""
-    canonical = json.dumps(
-        table.model_dump(mode="json"), sort_keys=True, ensure_ascii=False, separators=(",", ":")
-    )
+    """The sha256 of the table's canonical JSON: equal content, equal hash.
+
+    Fields left at their defaults are not part of it, so a table's hash stays the same
+    when a later version of ratefloat adds an optional field to the language.
+    """
+    content = table.model_dump(mode="json", exclude_defaults=True)
+    canonical = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 

@@ -48,7 +48,10 @@ __all__ = [
     "Modifier",
     "Movement",
     "RateBound",
+    "ClassBounds",
     "Bounds",
+    "BaseRateSchedule",
+    "Cut",
     "Rounding",
     "RuleTable",
     "expression_names",
@@ -245,10 +248,12 @@ class Ladder(_Model):
 
     @property
     def lowest(self) -> int:
+        """The lowest grade on the ladder (e.g. -2 for 50 %)."""
         return min(self.grades)
 
     @property
     def highest(self) -> int:
+        """The highest grade on the ladder (e.g. 2 for 150 %)."""
         return max(self.grades)
 
 
@@ -430,6 +435,8 @@ class RateBound(_Model):
 
 
 class ClassBounds(_Model):
+    """Floors and caps on the rate of one class (override the table-wide ones)."""
+
     min_rate: RateBound | None = None
     max_rate: RateBound | None = None
 
