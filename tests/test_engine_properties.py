@@ -62,6 +62,12 @@ def test_grade_on_ladder_and_rate_within_bounds(table, extract):
         ladder = table.ladders[table.classes[row.rated_class].ladder]
         assert ladder.lowest <= row.grade <= ladder.highest
         per_class = table.bounds.per_class.get(row.rated_class)
+        lowest = (per_class and per_class.min_grade) or table.bounds.min_grade
+        highest = (per_class and per_class.max_grade) or table.bounds.max_grade
+        if lowest is not None and ladder.lowest <= lowest <= ladder.highest:
+            assert row.grade >= lowest
+        if highest is not None and ladder.lowest <= highest <= ladder.highest:
+            assert row.grade <= highest
         floor = (per_class and per_class.min_rate) or table.bounds.min_rate
         cap = (per_class and per_class.max_rate) or table.bounds.max_rate
         cut_here = [c for c in rate_cuts if not c.classes or row.rated_class in c.classes]
@@ -86,6 +92,7 @@ def test_every_rated_row_is_explained(table, extract):
         "max-rate",
         "reclassify-limit",
         "cut-floor",
+        "grade-limit",
     }
     for reasons in result.rated["reasons"].astype(str):
         parts = reasons.split(" > ")

@@ -34,6 +34,7 @@ FLAG_NAMES: dict[int, str] = {
     16: "max-rate",
     32: "reclassify-limit",
     64: "cut-floor",
+    128: "grade-limit",
 }
 _NOT_FLOATED, _MOVEMENT, _LADDER, _MIN_RATE, _MAX_RATE, _RECLASSIFY, _CUT_FLOOR = (
     1,
@@ -44,8 +45,9 @@ _NOT_FLOATED, _MOVEMENT, _LADDER, _MIN_RATE, _MAX_RATE, _RECLASSIFY, _CUT_FLOOR 
     32,
     64,
 )
+_GRADE_LIMIT = 128
 #: Cuts (阶段性降费) in force are recorded from this bit on, one bit per cut of the table.
-_FIRST_CUT_BIT = 7
+_FIRST_CUT_BIT = 8
 MAX_MODIFIERS = 62
 MAX_CUTS = 48
 
@@ -201,7 +203,11 @@ def evaluate(
         flags[moved] |= _MOVEMENT
         grade = np.where(open_rows, limited, grade)
 
-    # the ladder
+    # grade bounds, then the ladder
+    low, high = classes.grade_bounds(table)
+    bounded = np.clip(grade, low[cls], high[cls])
+    flags[bounded != grade] |= _GRADE_LIMIT
+    grade = bounded
     on_ladder = np.clip(grade, classes.lowest[cls], classes.highest[cls])
     flags[on_ladder != grade] |= _LADDER
     grade = on_ladder
@@ -347,6 +353,22 @@ class _ClassArrays:
             self.lowest[number], self.highest[number] = ladder.lowest, ladder.highest
             self.mode[number] = modes[ladder.mode]
             self.floated[number] = spec.floated
+
+    def grade_bounds(self, table: RuleTable) -> tuple[np.ndarray, np.ndarray]:
+        """Lowest and highest grade allowed per class by the table's bounds."""
+        size = len(self.base_rate)
+        low = np.full(size, np.iinfo(np.int64).min // 2, dtype=np.int64)
+        high = np.full(size, np.iinfo(np.int64).max // 2, dtype=np.int64)
+        if table.bounds.min_grade is not None:
+            low[:] = table.bounds.min_grade
+        if table.bounds.max_grade is not None:
+            high[:] = table.bounds.max_grade
+        for number, per_class in table.bounds.per_class.items():
+            if number < size and per_class.min_grade is not None:
+                low[number] = per_class.min_grade
+            if number < size and per_class.max_grade is not None:
+                high[number] = per_class.max_grade
+        return low, high
 
     def bound(self, table: RuleTable, bound: Any) -> float:
         """A bound's value; ``class_base`` is that class's base rate in force (after cuts)."""

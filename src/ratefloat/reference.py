@@ -356,6 +356,10 @@ def _rate(
                 flags.append("movement-limit")
             grade = limited
 
+    low, high = _grade_bounds(table, cls)
+    if grade < low or grade > high:
+        grade = min(max(grade, low), high)
+        flags.append("grade-limit")
     spec = table.classes[cls]
     base_rate = base_rates[cls]
     ladder = table.ladders[spec.ladder]
@@ -438,6 +442,17 @@ def _bands(table: RuleTable, env: dict[str, Any], outcome: Any) -> tuple[int, st
     if best is not None:
         return best
     return outcome(table.otherwise.grade, table.otherwise.step), "otherwise"
+
+
+def _grade_bounds(table: RuleTable, cls: int) -> tuple[float, float]:
+    low = table.bounds.min_grade if table.bounds.min_grade is not None else -math.inf
+    high = table.bounds.max_grade if table.bounds.max_grade is not None else math.inf
+    per_class = table.bounds.per_class.get(cls)
+    if per_class is not None and per_class.min_grade is not None:
+        low = per_class.min_grade
+    if per_class is not None and per_class.max_grade is not None:
+        high = per_class.max_grade
+    return low, high
 
 
 def _bound_value(bound: Any, base_rates: Mapping[int, float]) -> float:

@@ -313,7 +313,8 @@ def rule_table_dicts(draw: st.DrawFn, steps: bool = True) -> dict[str, Any]:
         table["bounds"] = {
             "min_rate": {"class_base": 1},
             "max_rate": draw(st.sampled_from([0.02, 0.03])),
-            "per_class": {8: {"max_rate": 0.025}} if draw(st.booleans()) else {},
+            "min_grade": draw(st.sampled_from([None, -1])),
+            "per_class": {8: {"max_rate": 0.025, "max_grade": 1}} if draw(st.booleans()) else {},
         }
     _drop_unreachable(table)
     return table

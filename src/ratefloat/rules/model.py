@@ -435,17 +435,25 @@ class RateBound(_Model):
 
 
 class ClassBounds(_Model):
-    """Floors and caps on the rate of one class (override the table-wide ones)."""
+    """Floors and caps of one class (override the table-wide ones)."""
 
     min_rate: RateBound | None = None
     max_rate: RateBound | None = None
+    min_grade: int | None = Field(None, description="Lowest grade allowed (e.g. -1).")
+    max_grade: int | None = Field(None, description="Highest grade allowed.")
 
 
 class Bounds(_Model):
-    """Floors and caps on the final rate, overall and per class."""
+    """Floors and caps on the grade and on the final rate, overall and per class.
+
+    Grade bounds apply before the ladder (a grade below ``min_grade`` becomes
+    ``min_grade``); rate bounds apply to the rate after the ladder and rate modifiers.
+    """
 
     min_rate: RateBound | None = None
     max_rate: RateBound | None = None
+    min_grade: int | None = Field(None, description="Lowest grade allowed (e.g. -1).")
+    max_grade: int | None = Field(None, description="Highest grade allowed.")
     per_class: dict[int, ClassBounds] = Field(default_factory=dict)
     cite: str | None = None
     tag: Tag | None = None
