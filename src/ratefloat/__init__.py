@@ -12,6 +12,7 @@ Start with :func:`rerate`::
     result.rated, result.rejects, result.summary(), result.explain("E000123")
 """
 
+from .classification import classify, list_classifications, load_classification
 from .errors import (
     ExpressionError,
     ParameterError,
@@ -40,6 +41,9 @@ __all__ = [
     "table_hash",
     "rule_table_json_schema",
     "required_columns",
+    "classify",
+    "load_classification",
+    "list_classifications",
     "load_example",
     "round_half_up",
     "round_money",
