@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import dataclass
 from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from .classification import classify
 from .engine import evaluate
 from .errors import ParameterError, RejectReason, reject_frame
 from .expr import suggest
@@ -39,6 +41,7 @@ def rerate(
     as_of: str | dt.date | pd.Timestamp | None = None,
     *,
     params: Mapping[str, Any] | None = None,
+    classification: str | Any | None = None,
 ) -> RerateResult:
     """Re-rate every employer of an extract under a rule table.
 
@@ -56,6 +59,11 @@ def rerate(
         from it.
     params:
         Values for the table's parameters (required for those without a default).
+    classification:
+        A classification table id or object (see :func:`ratefloat.classify`): derive
+        ``risk_class`` from ``industry_code`` first, replacing any ``risk_class`` column.
+        Employers with a row whose code is unknown, ambiguous or empty are rejected with
+        that reason.
 
     Returns
     -------
@@ -86,6 +94,10 @@ def rerate(
     values = resolve_params(table, params)
     required, optional, needs, extra_specs = _column_plan(table)
 
+    classified = None
+    if classification is not None:
+        classified = _classify_rows(extract, classification)
+        extract = extract.assign(risk_class=classified.risk_class)
     validated = validate_extract(
         extract,
         required=required,
@@ -94,6 +106,8 @@ def rerate(
         known_classes=table.classes,
         what_needs=needs,
     )
+    if classified is not None:
+        _merge_classification_rejects(validated, classified.rejects)
     n = len(validated.employer_ids)
     year_rows = YearRows(validated.codes, validated.columns["year"], n)
     span = window_years(as_of_date, table.window)
@@ -159,6 +173,36 @@ def rerate(
         params=values,
     )
     return result
+
+
+@dataclass(frozen=True)
+class _Classified:
+    risk_class: np.ndarray  #: per input row; NaN where the code was rejected
+    rejects: pd.DataFrame  #: classification rejects of rows that have an employer id
+
+
+def _classify_rows(extract: pd.DataFrame, classification: Any) -> _Classified:
+    result = classify(extract, classification, overwrite=True)
+    rejected_rows = result.rejects["row"].to_numpy(dtype=np.int64)
+    classes = np.full(len(extract), np.nan)
+    kept = np.ones(len(extract), dtype=bool)
+    kept[rejected_rows] = False
+    classes[kept] = result.frame["risk_class"].to_numpy(dtype=np.float64)
+    # Rows without an employer id are reported once, by validation.
+    with_id = result.rejects["employer_id"].notna().to_numpy()
+    return _Classified(classes, result.rejects[with_id].reset_index(drop=True))
+
+
+def _merge_classification_rejects(validated: Any, rejects: pd.DataFrame) -> None:
+    """Replace 'risk_class is empty' by the classification's own reason for those rows."""
+    if rejects.empty:
+        return
+    rows = rejects["row"].to_numpy(dtype=np.int64)
+    failures = validated.failures
+    echoed = (failures["column"] == "risk_class") & failures["row"].isin(rows)
+    validated.failures = pd.concat([failures[~echoed], rejects], ignore_index=True)
+    codes = validated.codes[rows]
+    validated.rejected[codes[codes >= 0]] = True
 
 
 def parse_as_of(as_of: Any) -> dt.date:
