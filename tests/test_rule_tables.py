@@ -6,6 +6,7 @@ import copy
 import json
 
 import pytest
+import pandas as pd
 import yaml
 
 import ratefloat
@@ -212,3 +213,81 @@ def test_builtin_tables_list_their_sources():
     for info in infos.values():
         table = load_table(info.id)
         assert table.source.urls, f"{info.id} cites no source"
+
+
+def test_parameter_bounds_are_checked_on_load_and_on_use():
+    def bad_default(t):
+        t["parameters"] = {
+            "cap": {"description": "cap", "default": 5.0, "minimum": 0.0, "maximum": 3.0}
+        }
+
+    assert "default 5.0 is above the maximum 3" in load_invalid(bad_default)
+
+    table = minimal()
+    table["parameters"] = {"cap": {"description": "upper 支缴率 bound", "minimum": 0.0}}
+    table["bands"].insert(0, {"id": "over-cap", "when": "payout_ratio > cap", "grade": 2})
+    extract = ratefloat.load_example()
+    with pytest.raises(ratefloat.ParameterError, match="'cap' .* is below the minimum 0: got -1"):
+        ratefloat.rerate(extract, table, "2025-01-01", params={"cap": -1})
+
+
+def test_band_grade_is_readable_only_in_modifiers():
+    def in_band(t):
+        t["bands"].insert(0, {"id": "early", "when": "band_grade > 0", "grade": 1})
+
+    assert "band_grade (the grade the bands gave) can be read only in modifiers" in load_invalid(
+        in_band
+    )
+
+    table = minimal()
+    # Tianjin-style: adjust the result of the bands, +1 only where the bands said base.
+    table["modifiers"] = [
+        {"id": "bump-base", "when": "band_grade == 0 and injuries > 0", "action": "bump", "by": 1}
+    ]
+    frame = pd.DataFrame(
+        {
+            "employer_id": ["base-injured", "base-clean", "up-injured"],
+            "year": 2024,
+            "risk_class": 2,
+            "avg_insured": 10.0,
+            "contributions": 1000.0,
+            "payouts": [600.0, 600.0, 1500.0],  # 60 %, 60 %, 150 %
+            "injuries": [1, 0, 1],
+        }
+    )
+    grades = ratefloat.rerate(frame, table, "2025-01-01").rated.set_index("employer_id")["grade"]
+    assert grades.to_dict() == {"base-clean": 0, "base-injured": 1, "up-injured": 1}
+
+
+def test_unknown_base_rate_span_refuses_to_rate():
+    table = minimal()
+    table["base_rates"] = [
+        {
+            "effective_from": "2024-01-01",
+            "effective_to": "2024-12-31",
+            "note": "the transition plan was not published",
+        },
+    ]
+    frame = pd.DataFrame(
+        {
+            "employer_id": ["a"],
+            "year": [2023],
+            "risk_class": [2],
+            "avg_insured": [1.0],
+            "contributions": [1.0],
+            "payouts": [0.0],
+            "injuries": [0],
+        }
+    )
+    with pytest.raises(ratefloat.ParameterError, match="the transition plan was not published"):
+        ratefloat.rerate(frame, table, "2024-06-01")
+    assert (
+        len(
+            ratefloat.rerate(
+                frame,
+                table,
+                "2025-01-01",
+            ).rated
+        )
+        == 0
+    )  # no 2024 row

@@ -271,7 +271,10 @@ def render_table(table_id: Any) -> str:
         add("Dated base rates replace the class base rates in their date range:\n")
         add("| from | to | rates by class | cite | evidence |\n|---|---|---|---|---|")
         for schedule in table.base_rates:
-            rates = ", ".join(f"{k}: {_percent(v)}" for k, v in schedule.rates.items())
+            if schedule.rates is None:
+                rates = f"**unknown**: {_cell(schedule.note or 'not given by the sources')}"
+            else:
+                rates = ", ".join(f"{k}: {_percent(v)}" for k, v in schedule.rates.items())
             add(
                 f"| {schedule.effective_from} | {schedule.effective_to or '…'} | {rates} "
                 f"| {_cell(schedule.cite or '')} | {_tag(schedule.tag)} |"
@@ -644,7 +647,7 @@ FIELD_NOTES: dict[str, str] = {
     "RateBound.value": "A rate, as a fraction of payroll.",
     "RateBound.class_base": "The base rate of this class.",
     "Bounds.per_class": "Floors and caps of single classes, by class number.",
-    "BaseRateSchedule.rates": "Base rate per class in this date range.",
+    "BaseRateSchedule.rates": "Base rate per class in this date range; absent when unknown.",
     "Cut.factor": "Factor in (0, 1]: 0.8 for a 20 % cut.",
     "Cut.applies_to": "`base`: the base rates, before the ladder; `rate`: the final rate.",
     "Cut.min_rate": "Floor after a cut on the rate.",

@@ -13,6 +13,7 @@ employers, only over the (few) rules of the table.
 from __future__ import annotations
 
 import datetime as dt
+from collections import ChainMap
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -160,7 +161,9 @@ def evaluate(
     band_grade, band_code = _bands(table, env, expressions, open_rows, current, n)
     grade[open_rows] = band_grade[open_rows]
 
-    # modifiers on the grade (rate modifiers are queued for after the ladder)
+    # modifiers on the grade (rate modifiers are queued for after the ladder); they may
+    # read band_grade, the grade as the bands (or eligibility) left it
+    env = ChainMap({"band_grade": grade.astype(np.float64)}, env)
     modifier_bits = np.zeros(n, dtype=np.int64)
     rate_steps: list[tuple[np.ndarray, str, float, int]] = []
     for index, modifier in enumerate(table.modifiers):

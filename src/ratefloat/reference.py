@@ -21,6 +21,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from .engine import FLAG_NAMES
+from .errors import ParameterError
 from .rerate import parse_as_of, resolve_params
 from .rules.intervals import parse_interval
 from .rules.loader import load_table
@@ -180,6 +181,8 @@ def _base_rates(table: RuleTable, as_of: dt.date) -> dict[int, float]:
     rates = {number: spec.base_rate for number, spec in table.classes.items()}
     for entry in table.base_rates:
         if entry.effective_from <= as_of <= (entry.effective_to or dt.date.max):
+            if entry.rates is None:
+                raise ParameterError(f"table {table.id!r}: base rates unknown on {as_of}")
             rates.update(entry.rates)
     for cut in table.cuts:
         in_force = cut.effective_from <= as_of <= (cut.effective_to or dt.date.max)
@@ -314,6 +317,7 @@ def _rate(
     if floated:
         grade, band_reason = _bands(table, env, outcome)
         reasons.append(f"band:{band_reason}")
+        env["band_grade"] = float(grade)
         for modifier in table.modifiers:
             if not _truth(_evaluate(_tree(table, f"modifiers.{modifier.id}"), env)):
                 continue

@@ -114,14 +114,21 @@ def rerate(
     how = _aggregations(table, validated.columns, extra_specs)
     defaults = _input_defaults(table, validated.columns, n)
 
-    def scope(first: int, last: int) -> tuple[dict[str, Any], np.ndarray]:
-        """Aggregates of the years first..last, with absent inputs at their defaults."""
-        aggregates, row_counts = aggregate_window(year_rows, validated.columns, how, first, last)
+    scoped_how = {name: how[name] for name in _scoped_columns(table) if name in how}
+
+    def scope(first: int, last: int, full: bool = False) -> tuple[dict[str, Any], np.ndarray]:
+        """Aggregates of the years first..last, with absent inputs at their defaults.
+
+        The window itself aggregates every column (for the output); the previous window
+        and history years only what indicators and ``prev_``/``_y`` names read.
+        """
+        chosen = how if full else scoped_how
+        aggregates, row_counts = aggregate_window(year_rows, validated.columns, chosen, first, last)
         aggregates.update(defaults)
         aggregates["years_observed"] = row_counts.astype(np.float64)
         return aggregates, row_counts
 
-    current, counts = scope(span.first, span.last)
+    current, counts = scope(span.first, span.last, full=True)
     env: dict[str, Any] = dict(current)
     if "insured_since" in validated.columns:
         env["insured_months"] = months_between(
@@ -265,6 +272,12 @@ def resolve_params(table: RuleTable, params: Mapping[str, Any] | None) -> dict[s
             raise ParameterError(
                 f"parameter {name!r} of table {table.id!r} must be a {spec.type}, got {value!r}"
             )
+        problem = spec.out_of_range(value)
+        if problem:
+            raise ParameterError(
+                f"parameter {name!r} of table {table.id!r} is {problem}: got {value!r} "
+                f"({spec.description})"
+            )
         values[name] = value
     if missing:
         raise ParameterError(
@@ -343,6 +356,24 @@ def _aggregations(
         )
         how[name] = aggregate
     return how
+
+
+def _scoped_columns(table: RuleTable) -> set[str]:
+    """Columns the previous window and the history years need: indicator inputs and the
+    columns read as ``prev_<name>`` or ``<name>_y<k>``."""
+    needed = {
+        _unscoped(name, table)
+        for name in table.names_used()
+        if name.startswith("prev_") or re.search(r"_y\d+$", name)
+    }
+    expressions = table.expressions()
+    for name, indicator in table.all_indicators.items():
+        needed.update(
+            n for n in (indicator.numerator, indicator.denominator, indicator.area_by) if n
+        )
+        if indicator.expr is not None:
+            needed.update(expressions[f"indicator.{name}"].names)
+    return needed
 
 
 def _unscoped(name: str, table: RuleTable) -> str:

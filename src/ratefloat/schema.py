@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 from enum import StrEnum
 
 import numpy as np
@@ -401,7 +402,9 @@ def _clean_column(series: pd.Series, spec: ColumnSpec) -> tuple[np.ndarray, list
         return text, [(RejectReason.MISSING_VALUE, missing, f"{spec.name} is empty")]
 
     raw = series.to_numpy(copy=False)
-    if raw.dtype.kind in "iuf":
+    if raw.dtype.kind in "iu":
+        return _clean_integers(raw, spec)
+    if raw.dtype.kind == "f":
         values = raw.astype(np.float64, copy=False)
         not_numeric = np.zeros(len(values), dtype=bool)
     elif raw.dtype.kind == "b":
@@ -435,6 +438,22 @@ def _clean_column(series: pd.Series, spec: ColumnSpec) -> tuple[np.ndarray, list
             (RejectReason.OUT_OF_RANGE, implausible, "year is not a calendar year (1900-2200)")
         )
     return values, problems
+
+
+def _clean_integers(raw: np.ndarray, spec: ColumnSpec) -> tuple[np.ndarray, list[Problem]]:
+    """An integer column cannot be empty, fractional or infinite: only signs and years."""
+    problems: list[Problem] = []
+    nonnegative = (ColumnKind.COUNT, ColumnKind.MONEY, ColumnKind.MEASURE, ColumnKind.CLASS)
+    if spec.kind in nonnegative and raw.dtype.kind == "i":
+        problems.append(
+            (RejectReason.NEGATIVE_VALUE, raw < 0, f"{spec.name} ({spec.zh}) is negative")
+        )
+    if spec.kind == ColumnKind.YEAR:
+        implausible = (raw < 1900) | (raw > 2200)
+        problems.append(
+            (RejectReason.OUT_OF_RANGE, implausible, "year is not a calendar year (1900-2200)")
+        )
+    return raw.astype(np.float64), problems
 
 
 def _clean_dates(series: pd.Series, spec: ColumnSpec) -> tuple[np.ndarray, list[Problem]]:
@@ -477,16 +496,22 @@ def _clean_flags(series: pd.Series, spec: ColumnSpec) -> tuple[np.ndarray, list[
 def _employer_codes(ids: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Sorted distinct employer ids (as text), each row's position among them, and the
     rows without an id (missing or blank), whose position is -1."""
-    values = ids.to_numpy()
-    if values.dtype == object and pd.api.types.infer_dtype(values, skipna=True) not in (
-        "string",
-        "empty",
-    ):
-        # Mixed types (1 and "1"): compare them as text.
-        values = np.array([v if _is_missing(v) else str(v) for v in values], dtype=object)
-    codes, uniques = pd.factorize(values)
+    if isinstance(ids.dtype, pd.StringDtype):
+        values: Any = ids.array  # Arrow- or Python-backed strings: factorize in place
+    else:
+        values = ids.to_numpy()
+        if values.dtype == object and pd.api.types.infer_dtype(values, skipna=True) not in (
+            "string",
+            "empty",
+        ):
+            # Mixed types (1 and "1"): compare them as text.
+            values = np.array([v if _is_missing(v) else str(v) for v in values], dtype=object)
+    presorted = _codes_of_sorted(values)
+    codes, uniques = presorted if presorted is not None else pd.factorize(values)
     codes = np.asarray(codes, dtype=np.int64)
-    uniques = np.asarray(uniques)
+    uniques = np.asarray(
+        uniques, dtype=object if isinstance(values, pd.api.extensions.ExtensionArray) else None
+    )
     if uniques.dtype.kind != "O":
         uniques = uniques.astype(str).astype(object)
     if len(uniques) > 1 and not (uniques[1:] > uniques[:-1]).all():
@@ -508,6 +533,46 @@ def _employer_codes(ids: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]
         codes = np.where(codes >= 0, remap[np.maximum(codes, 0)], -1)
         uniques = uniques[keep]
     return codes, uniques.astype(object), codes < 0
+
+
+def _codes_of_sorted(values: Any) -> tuple[np.ndarray, np.ndarray] | None:
+    """Codes and distinct ids without hashing, when the ids are already sorted.
+
+    Extracts usually come sorted by employer and year; then a run of equal ids is one
+    employer and the codes are a running count of changes. Returns None otherwise.
+    """
+    if len(values) < 2:
+        return None
+    if isinstance(values, pd.api.extensions.ExtensionArray):
+        try:
+            import pyarrow as pa
+            import pyarrow.compute as pc
+        except ImportError:
+            return None
+        text = pa.array(values, type=pa.string()) if not hasattr(values, "_pa_array") else None
+        text = pa.concat_arrays(values._pa_array.chunks) if text is None else text
+        if text.null_count:
+            return None
+        before, after = text.slice(0, len(text) - 1), text.slice(1)
+        if not pc.all(pc.greater_equal(after, before)).as_py():
+            return None
+        change = pc.not_equal(after, before).to_numpy(zero_copy_only=False)
+        starts = np.concatenate(([0], np.flatnonzero(change) + 1))
+        uniques = text.take(pa.array(starts)).to_numpy(zero_copy_only=False)
+    elif values.dtype == object:
+        try:
+            if not (values[1:] >= values[:-1]).all():
+                return None
+            change = values[1:] != values[:-1]
+        except TypeError:  # None or NaN among the ids
+            return None
+        starts = np.concatenate(([0], np.flatnonzero(change) + 1))
+        uniques = values[starts]
+    else:
+        return None
+    codes = np.zeros(len(values), dtype=np.int64)
+    codes[starts[1:]] = 1
+    return np.cumsum(codes), np.asarray(uniques, dtype=object)
 
 
 def _argsort_text(texts: np.ndarray) -> np.ndarray:

@@ -235,7 +235,17 @@ def rule_table_dicts(draw: st.DrawFn, steps: bool = True) -> dict[str, Any]:
                 ]
             )
         )
-        modifier: dict[str, Any] = {"id": f"m{i}", "when": draw(_condition()), "action": action}
+        when = draw(
+            st.one_of(
+                _condition(),
+                st.builds(
+                    lambda op, g: f"band_grade {op} {g}",
+                    st.sampled_from(["<", ">="]),
+                    st.integers(-1, 1),
+                ),
+            )
+        )
+        modifier: dict[str, Any] = {"id": f"m{i}", "when": when, "action": action}
         if action in ("bump", "reclassify"):
             modifier["by"] = draw(st.sampled_from([-2, -1, 1, 2]))
         elif action == "rate_factor":

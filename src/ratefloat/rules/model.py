@@ -28,7 +28,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
-from ..errors import ExpressionError
+from ..errors import ExpressionError, ParameterError
 from ..expr import Expression, Kind, parse_expression, suggest
 from ..schema import COLUMNS, Aggregate, ColumnKind
 from .intervals import check_partition, parse_interval
@@ -110,13 +110,29 @@ class Parameter(_Model):
     type: Literal["number", "bool", "list"] = "number"
     default: float | bool | list[float] | None = None
     description: str
+    minimum: float | None = Field(None, description="Smallest value allowed (each list item).")
+    maximum: float | None = Field(None, description="Largest value allowed (each list item).")
     tag: Tag | None = None
 
     @model_validator(mode="after")
     def _default_matches_type(self) -> Parameter:
         if self.default is not None and not _value_fits(self.type, self.default):
             raise ValueError(f"default {self.default!r} is not a {self.type}")
+        if self.type == "bool" and (self.minimum is not None or self.maximum is not None):
+            raise ValueError("a bool parameter takes no minimum or maximum")
+        if self.default is not None and self.out_of_range(self.default):
+            raise ValueError(f"default {self.default!r} is {self.out_of_range(self.default)}")
         return self
+
+    def out_of_range(self, value: Any) -> str | None:
+        """Why ``value`` breaks the minimum/maximum (None when it does not)."""
+        items = value if isinstance(value, (list, tuple)) else [value]
+        for item in items:
+            if self.minimum is not None and item < self.minimum:
+                return f"below the minimum {self.minimum:g}"
+            if self.maximum is not None and item > self.maximum:
+                return f"above the maximum {self.maximum:g}"
+        return None
 
 
 def _value_fits(kind: str, value: Any) -> bool:
@@ -460,17 +476,27 @@ class Bounds(_Model):
 
 
 class BaseRateSchedule(_Model):
-    """Base rates in force over a date range; they replace the classes' ``base_rate``."""
+    """Base rates in force over a date range; they replace the classes' ``base_rate``.
+
+    Leave ``rates`` out to mark a span whose rates the sources do not give: a rating as
+    of a date inside it is refused (with ``note`` in the message) instead of silently
+    using another span's rates.
+    """
 
     effective_from: dt.date
     effective_to: dt.date | None = None
-    rates: dict[int, float]
+    rates: dict[int, float] | None = Field(
+        None, description="Class → base rate; absent when the span's rates are unknown."
+    )
+    note: str | None = Field(None, description="Why the rates are unknown, where to find them.")
     cite: str | None = None
     tag: Tag | None = None
 
     @field_validator("rates")
     @classmethod
-    def _positive(cls, rates: dict[int, float]) -> dict[int, float]:
+    def _positive(cls, rates: dict[int, float] | None) -> dict[int, float] | None:
+        if rates is None:
+            return None
         bad = {k: v for k, v in rates.items() if not 0 < v < 1}
         if bad:
             raise ValueError(f"base rates are fractions of payroll in (0, 1), got {bad}")
@@ -649,7 +675,7 @@ class RuleTable(_Model):
         problems = []
         spans = sorted(self.base_rates, key=lambda entry: entry.effective_from)
         for index, entry in enumerate(spans):
-            missing = sorted(set(self.classes) - set(entry.rates))
+            missing = sorted(set(self.classes) - set(entry.rates or self.classes))
             if missing:
                 problems.append(
                     f"base_rates from {entry.effective_from}: no rate for classes {missing}"
@@ -684,6 +710,8 @@ class RuleTable(_Model):
             if entry.effective_from <= day and (
                 entry.effective_to is None or day <= entry.effective_to
             ):
+                if entry.rates is None:
+                    raise ParameterError(_unknown_rates_message(self.id, day, entry))
                 rates.update(entry.rates)
         for cut in self.cuts_on(day, "base"):
             for number in cut.classes or list(rates):
@@ -782,6 +810,12 @@ class RuleTable(_Model):
                     f"bands '{band.id}' (indicator): {band.indicator!r} is not a numeric indicator"
                     f"{suggest(band.indicator, numeric)}"
                 )
+        for key, expression in compiled.items():
+            if "band_grade" in expression.names:
+                raise ExpressionError(
+                    f"{key}: band_grade (the grade the bands gave) can be read only in "
+                    "modifiers, which run after the bands"
+                )
         for modifier in self.modifiers:
             compiled[f"modifiers.{modifier.id}"] = parse_expression(
                 modifier.when, names, where=f"modifiers '{modifier.id}' (when)"
@@ -794,11 +828,21 @@ class RuleTable(_Model):
         self._expressions = compiled
 
 
+def _unknown_rates_message(table_id: str, day: dt.date, entry: BaseRateSchedule) -> str:
+    span = f"{entry.effective_from} … {entry.effective_to or 'open'}"
+    why = f": {entry.note}" if entry.note else ""
+    return (
+        f"table {table_id!r} does not know the base rates in force on {day} (span {span}{why}); "
+        "rate as of another date, or add the span's rates to a copy of the table"
+    )
+
+
 #: Names every table can read besides columns, indicators and parameters.
 DERIVED_NAMES: dict[str, str] = {
     "insured_months": "whole months from insured_since to as_of",
     "years_observed": "number of years with a row in the window",
     "base_rate": "the class's base rate",
+    "band_grade": "the grade the bands gave (readable in modifiers only)",
 }
 
 
@@ -820,7 +864,8 @@ def expression_names(table: RuleTable) -> dict[str, Kind]:
         names[name] = Kind.NUMBER
     for name in table.all_indicators:
         names[name] = Kind.NUMBER
-    window_names = {n: k for n, k in names.items() if n not in ("insured_months", "base_rate")}
+    not_windowed = ("insured_months", "base_rate", "band_grade")
+    window_names = {n: k for n, k in names.items() if n not in not_windowed}
     for name, kind in window_names.items():
         names[f"prev_{name}"] = kind
     for year in range(1, table.window.history_years + 1):
