@@ -5,8 +5,8 @@ from __future__ import annotations
 import copy
 import json
 
-import pytest
 import pandas as pd
+import pytest
 import yaml
 
 import ratefloat
