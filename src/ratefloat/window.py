@@ -57,7 +57,7 @@ class YearRows:
         order = np.argsort(year_values, kind="stable")
         sorted_years = year_values[order]
         distinct, starts = np.unique(sorted_years, return_index=True)
-        ends = np.append(starts[1:], len(sorted_years))
+        ends = np.append(starts[1:], len(sorted_years))[: len(starts)]
         self._rows: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         for year, start, end in zip(distinct.tolist(), starts, ends, strict=True):
             rows = positions[order[start:end]]
