@@ -29,8 +29,16 @@ from .result import RerateResult, build_reasons
 from .rounding import round_money
 from .rules.loader import load_table, table_hash
 from .rules.model import DERIVED_NAMES, RuleTable
-from .schema import CORE_COLUMNS, Aggregate, ColumnKind, ColumnSpec, column_spec, validate_extract
-from .window import YearRows, aggregate_window, months_between, window_years
+from .schema import (
+    CORE_COLUMNS,
+    Aggregate,
+    ColumnKind,
+    ColumnSpec,
+    YearRows,
+    column_spec,
+    validate_extract,
+)
+from .window import aggregate_window, months_between, window_years
 
 __all__ = ["rerate", "resolve_params", "parse_as_of", "required_columns"]
 
@@ -109,7 +117,7 @@ def rerate(
     if classified is not None:
         _merge_classification_rejects(validated, classified.rejects)
     n = len(validated.employer_ids)
-    year_rows = YearRows(validated.codes, validated.columns["year"], n)
+    year_rows = validated.year_rows
     span = window_years(as_of_date, table.window)
     how = _aggregations(table, validated.columns, extra_specs)
     defaults = _input_defaults(table, validated.columns, n)

@@ -30,6 +30,7 @@ __all__ = [
     "CORE_COLUMNS",
     "column_spec",
     "ValidatedExtract",
+    "YearRows",
     "validate_extract",
 ]
 
@@ -234,6 +235,37 @@ _FLAG_TEXT = {
 }
 
 
+class YearRows:
+    """The input rows of each calendar year, with their employer codes.
+
+    Built once per extract with a stable radix sort of the (small-integer) years.
+    """
+
+    def __init__(self, codes: np.ndarray, years: np.ndarray, n_employers: int) -> None:
+        self.n_employers = n_employers
+        usable = (codes >= 0) & ~np.isnan(years)
+        positions = np.flatnonzero(usable)
+        year_values = years[positions].astype(np.int16)
+        order = np.argsort(year_values, kind="stable")
+        sorted_years = year_values[order]
+        distinct, starts = np.unique(sorted_years, return_index=True)
+        ends = np.append(starts[1:], len(sorted_years))[: len(starts)]
+        self._rows: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        for year, start, end in zip(distinct.tolist(), starts, ends, strict=True):
+            rows = positions[order[start:end]]
+            self._rows[year] = (rows, codes[rows])
+
+    @property
+    def years(self) -> list[int]:
+        """The calendar years present, ascending."""
+        return sorted(self._rows)
+
+    def of(self, year: int) -> tuple[np.ndarray, np.ndarray]:
+        """Row positions and employer codes of ``year`` (empty arrays if none)."""
+        empty = np.array([], dtype=np.int64)
+        return self._rows.get(year, (empty, empty))
+
+
 @dataclass
 class ValidatedExtract:
     """The clean columns of an extract and the failure cases found.
@@ -259,6 +291,7 @@ class ValidatedExtract:
     columns: dict[str, np.ndarray]
     failures: pd.DataFrame
     rejected: np.ndarray
+    year_rows: YearRows
 
 
 def validate_extract(
@@ -363,19 +396,19 @@ def validate_extract(
                 )
             )
 
-    if "year" in columns:
-        duplicate = _duplicate_years(codes, columns["year"], len(employer_ids))
-        if duplicate.any():
-            failures.append(
-                reject_frame(
-                    employer_ids[codes[duplicate]],
-                    RejectReason.DUPLICATE_EMPLOYER_YEAR,
-                    "year",
-                    frame["year"].to_numpy()[duplicate],
-                    row_labels[duplicate],
-                    "another row has the same employer_id and year",
-                )
+    year_rows = YearRows(codes, columns["year"], len(employer_ids))
+    duplicate = _duplicate_years(year_rows, len(codes))
+    if duplicate.any():
+        failures.append(
+            reject_frame(
+                employer_ids[codes[duplicate]],
+                RejectReason.DUPLICATE_EMPLOYER_YEAR,
+                "year",
+                frame["year"].to_numpy()[duplicate],
+                row_labels[duplicate],
+                "another row has the same employer_id and year",
             )
+        )
 
     failure_frame = pd.concat(failures, ignore_index=True) if failures else empty_rejects()
     rejected = np.zeros(len(employer_ids), dtype=bool)
@@ -383,7 +416,7 @@ def validate_extract(
         bad_rows = failure_frame["row"].to_numpy()
         bad_codes = codes[bad_rows]
         rejected[bad_codes[bad_codes >= 0]] = True
-    return ValidatedExtract(employer_ids, codes, columns, failure_frame, rejected)
+    return ValidatedExtract(employer_ids, codes, columns, failure_frame, rejected, year_rows)
 
 
 Problem = tuple[RejectReason, np.ndarray, str]
@@ -597,15 +630,13 @@ def _missing_text(series: pd.Series) -> np.ndarray:
     return missing
 
 
-def _duplicate_years(codes: np.ndarray, years: np.ndarray, n_employers: int) -> np.ndarray:
+def _duplicate_years(year_rows: YearRows, n_rows: int) -> np.ndarray:
     """Mask of rows that share (employer, year) with another row, all but the first."""
-    duplicate = np.zeros(len(codes), dtype=bool)
-    usable = (codes >= 0) & ~np.isnan(years)
-    for year in np.unique(years[usable]):
-        rows = np.flatnonzero(usable & (years == year))
-        counts = np.bincount(codes[rows], minlength=n_employers)
+    duplicate = np.zeros(n_rows, dtype=bool)
+    for year in year_rows.years:
+        rows, row_codes = year_rows.of(year)
+        counts = np.bincount(row_codes, minlength=year_rows.n_employers)
         if (counts > 1).any():
-            row_codes = codes[rows]
             order = np.argsort(row_codes, kind="stable")
             sorted_codes = row_codes[order]
             repeat = np.zeros(len(rows), dtype=bool)

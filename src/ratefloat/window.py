@@ -1,6 +1,7 @@
 """The experience window (考核期): which years count, and per-employer aggregation.
 
-Rows are grouped by calendar year once (:class:`YearRows`); every aggregation is then a
+Rows are grouped by calendar year once, during validation (:class:`ratefloat.schema.YearRows`);
+every aggregation is then a
 handful of ``np.bincount`` or scatter passes per year, never a loop over employers.
 Each employer has at most one row per year (duplicates are rejected before), so adding
 the years in calendar order gives the same bits whatever the order of the input rows.
@@ -14,9 +15,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from .rules.model import Window
-from .schema import Aggregate
+from .schema import Aggregate, YearRows
 
-__all__ = ["WindowYears", "YearRows", "window_years", "aggregate_window", "months_between"]
+__all__ = ["WindowYears", "window_years", "aggregate_window", "months_between"]
 
 
 @dataclass(frozen=True)
@@ -41,37 +42,6 @@ def window_years(as_of: dt.date, window: Window) -> WindowYears:
     last = as_of.year - window.lag_years
     first = last - window.years + 1
     return WindowYears(first, last, first - window.years, first - 1)
-
-
-class YearRows:
-    """The input rows of each calendar year, with their employer codes.
-
-    Built once per extract with a stable radix sort of the (small-integer) years.
-    """
-
-    def __init__(self, codes: np.ndarray, years: np.ndarray, n_employers: int) -> None:
-        self.n_employers = n_employers
-        usable = (codes >= 0) & ~np.isnan(years)
-        positions = np.flatnonzero(usable)
-        year_values = years[positions].astype(np.int16)
-        order = np.argsort(year_values, kind="stable")
-        sorted_years = year_values[order]
-        distinct, starts = np.unique(sorted_years, return_index=True)
-        ends = np.append(starts[1:], len(sorted_years))[: len(starts)]
-        self._rows: dict[int, tuple[np.ndarray, np.ndarray]] = {}
-        for year, start, end in zip(distinct.tolist(), starts, ends, strict=True):
-            rows = positions[order[start:end]]
-            self._rows[year] = (rows, codes[rows])
-
-    @property
-    def years(self) -> list[int]:
-        """The calendar years present, ascending."""
-        return sorted(self._rows)
-
-    def of(self, year: int) -> tuple[np.ndarray, np.ndarray]:
-        """Row positions and employer codes of ``year`` (empty arrays if none)."""
-        empty = np.array([], dtype=np.int64)
-        return self._rows.get(year, (empty, empty))
 
 
 def aggregate_window(
