@@ -1,14 +1,21 @@
 """Tests of ratefloat.classification: versioned GB/T 4754 → risk-class tables and classify().
 
-Expectations are derived from the reference tables, never from the code's own output:
+Expectations are derived from the published annex, never from the code's own output:
 
-* ``SOURCE_1_2`` below is a verbatim copy of the class rows of
-  ``reference/cn-rules.md`` §1.2 (工伤保险行业风险分类表, annex to 人社部发〔2015〕71号,
-  keyed by GB/T 4754-2011 大类; membership [S], codes [I]). It is parsed here independently
-  of the package, and ``test_transcription_matches_reference`` checks it against the file
-  when the file is available.
-* The GB/T 4754-2017 expectations apply the renumbering stated in cn-rules.md §1.2
-  "Classification caveats" to ``SOURCE_1_2``, in test code.
+* ``SOURCE_1_2`` below is this test's own transcription of 工伤保险行业风险分类表, the annex
+  to 人社部发〔2015〕71号 (MOHRSS + MOF, 2015-07-22, effective 2015-10-01), read in two
+  independent reposts: http://m.ddtbk.com/techan/271213.html and
+  https://360docs.net/doc/3918510865.html (class 8 also at
+  http://www.wap.vmaya.com/socfnews/topic/tskey/sn9388416122310408930.html). Class
+  membership by industry name is [S] (seen in the source); the annex lists names only, so
+  the two-digit GB/T 4754-2011 大类 codes are [I] (matched to public GB/T 4754-2011 code
+  lists). One row per class: class, national base rate, "code name" items, the count of
+  大类 in the class. It is parsed here independently of the package.
+* The GB/T 4754-2017 expectations apply, in test code, the 2011 → 2017 renumbering of the
+  大类 in GB/T 4754-2017 (the code list is [S], its consequences for the classes [I]):
+  several 大类 renamed (05, 11, 25, 58 among them); 59 装卸搬运和仓储业 merges 2011 58
+  装卸搬运 (class 5) with 2011 59 仓储 (class 2); new 79 土地管理业; 2011 79–96 become
+  80–97.
 """
 
 from __future__ import annotations
@@ -36,7 +43,8 @@ from ratefloat.classification import (
 )
 from ratefloat.errors import REJECT_COLUMNS, RejectReason, RuleTableError, SchemaError
 
-# cn-rules.md §1.2, table "risk class → GB/T 4754-2011 大类", rows copied verbatim.
+# 人社部发〔2015〕71号 annex, risk class → GB/T 4754-2011 大类 (membership [S], codes [I]);
+# sources in the module docstring.
 SOURCE_1_2 = "\n".join(
     [
         (
@@ -170,13 +178,12 @@ SOURCE_1_2 = "\n".join(
     ]
 )
 
-REFERENCE = Path("/work/shared/reference/cn-rules.md")
 ID_2011 = "cn-mohrss-2015"
 ID_2017 = "cn-mohrss-2015-gbt2017"
 
 
 def _parse_source() -> tuple[dict[str, tuple[int, str]], dict[int, int]]:
-    """code → (class, name) and class → stated count, from the §1.2 rows."""
+    """code → (class, name) and class → stated count, from the annex rows."""
     codes: dict[str, tuple[int, str]] = {}
     stated: dict[int, int] = {}
     for line in SOURCE_1_2.splitlines():
@@ -197,7 +204,7 @@ SRC, STATED_COUNTS = _parse_source()
 def _expected_2017() -> dict[str, object]:
     """2017 code → class (int), ('ambiguous', {classes}) or None (no class).
 
-    cn-rules.md §1.2 caveats: 01–58 and 60–78 keep their numbers; 59 装卸搬运和仓储业 merges
+    GB/T 4754-2017 renumbering: 01–58 and 60–78 keep their numbers; 59 装卸搬运和仓储业 merges
     2011 58 (装卸搬运, class 5) and 2011 59 (仓储, class 2); 79 土地管理业 is new; 80–90 shift
     by one (居民服务业 80 … 娱乐业 90); 91–96 public administration (2011 90–95); 97 国际组织
     (2011 96).
@@ -243,17 +250,8 @@ def _minimal(entries, **meta) -> dict:
 # --------------------------------------------------------------------------- source tables
 
 
-def test_transcription_matches_reference():
-    if not REFERENCE.exists():
-        pytest.skip("reference/cn-rules.md not available")
-    text = REFERENCE.read_text(encoding="utf-8")
-    section = text[text.index("### 1.2") : text.index("### 1.3")]
-    for line in SOURCE_1_2.splitlines():
-        assert line in section
-
-
 def test_source_covers_each_2011_code_once_with_stated_counts():
-    # cn-rules.md §1.2: "the 96 codes 01–96 each appear exactly once"; per-class counts in
+    # the annex covers the 96 大类 01–96, each exactly once; per-class counts in
     # parentheses are 15/19/16/23/9/7/3/4.
     assert sorted(SRC) == [f"{i:02d}" for i in range(1, 97)]
     counted = {c: sum(1 for k, _ in SRC.values() if k == c) for c in range(1, 9)}
@@ -272,7 +270,7 @@ def test_2011_table_codes_once_and_counts():
     t = load_classification(ID_2011)
     assert list(t.entries) == [f"{i:02d}" for i in range(1, 97)]
     counts = {c: list(t.classes.values()).count(c) for c in range(1, 9)}
-    assert counts == STATED_COUNTS  # 15/19/16/23/9/7/3/4 (cn-rules.md §1.2)
+    assert counts == STATED_COUNTS  # 15/19/16/23/9/7/3/4 (71号 annex)
     assert not t.ambiguous and not t.unassigned
 
 
@@ -286,9 +284,9 @@ def test_2011_table_matches_source_classes_and_names():
 def test_2011_metadata():
     t = load_classification(ID_2011)
     assert t.edition == "GB/T 4754-2011"
-    assert t.effective_from == dt.date(2015, 10, 1)  # cn-rules.md §1.1: effective 2015-10-01
+    assert t.effective_from == dt.date(2015, 10, 1)  # 人社部发〔2015〕71号: effective 2015-10-01
     assert "71号" in t.source.document
-    # §1.2 source URLs of the annex
+    # the reposts of the annex (module docstring)
     for url in (
         "http://m.ddtbk.com/techan/271213.html",
         "https://360docs.net/doc/3918510865.html",
@@ -308,7 +306,7 @@ def test_2011_metadata():
     ],
 )
 def test_classify_2011_examples(code, name_part):
-    # cn-rules.md §1.2: 06 → class 8, 65 → 1, 47 → 6, 59 仓储业 → 2, 96 → 1
+    # 71号 annex: 06 → class 8, 65 → 1, 47 → 6, 59 仓储业 → 2, 96 → 1
     cls, name = SRC[code]
     assert name_part in name
     res = classify(_frame([code]))
@@ -345,7 +343,7 @@ def test_2017_table_follows_renumbering():
 
 
 def test_2017_rows_tagged_and_traced():
-    # every derived row carries [I] and the 2011 code(s) it came from (§1.2 caveats)
+    # every derived row carries [I] and the 2011 code(s) it came from (2017 renumbering)
     t = load_classification(ID_2017)
     for code, entry in t.entries.items():
         assert entry.provenance == "[I]", code
@@ -364,7 +362,7 @@ def test_2017_rows_tagged_and_traced():
 @pytest.mark.parametrize(
     ("code", "name"),
     [
-        # cn-rules.md §1.2 caveats: the GB/T 4754-2017 names
+        # the GB/T 4754-2017 names of the renamed and new 大类
         ("05", "农、林、牧、渔专业及辅助性活动"),
         ("11", "开采专业及辅助性活动"),
         ("25", "石油、煤炭及其他燃料加工业"),
@@ -390,7 +388,7 @@ def test_2017_unchanged_names_equal_2011():
 
 @pytest.mark.parametrize("code2017", ["80", "81", "84", "90", "92", "97"])
 def test_classify_2017_shift(code2017):
-    # cn-rules.md §1.2 caveats: 2017 codes 80–97 are 2011 codes 79–96 shifted by one
+    # GB/T 4754-2017: codes 80–97 are 2011 codes 79–96 shifted by one
     res = classify(_frame([code2017]), ID_2017)
     assert res.frame["risk_class"].tolist() == [SRC[f"{int(code2017) - 1:02d}"][0]]
 
@@ -421,7 +419,7 @@ def test_override_resolves_ambiguity(pick):
 
 def test_zhonglei_override_resolves_part_of_ambiguous_division():
     # a 中类 override applies to its codes only; the rest of 大类 59 stays ambiguous
-    loading = SRC["58"][0]  # 装卸搬运 was in 2011 58 (class 5), cn-rules.md §1.2 caveats
+    loading = SRC["58"][0]  # 装卸搬运 was in 2011 58 (class 5), 71号 annex
     res = classify(_frame(["5910", "5920", "59"]), ID_2017, overrides={"591": loading})
     assert res.frame["industry_code"].tolist() == ["5910"]
     assert res.frame["risk_class"].tolist() == [loading]
@@ -438,7 +436,7 @@ def test_2017_new_79_rejected_until_overridden():
 
 
 def test_2011_code_97_unknown_in_2011_table():
-    # 97 exists only in GB/T 4754-2017 (§1.2 caveats)
+    # 97 exists only in GB/T 4754-2017
     res = classify(_frame(["97"]), ID_2011)
     assert res.rejects["reason"].tolist() == [RejectReason.UNKNOWN_INDUSTRY_CODE]
 

@@ -1,7 +1,8 @@
 """Invariants of the engine, checked with hypothesis over random tables and populations.
 
-DESIGN.md §4: nothing lost, deterministic, bounded, explained, monotone where the table
-says so; and the vectorised engine equals the plain reference model exactly.
+The engine's invariants: nothing lost, deterministic (both decisions in ARCHITECTURE.md),
+bounded, explained, monotone where the table says so; and the vectorised engine equals the
+plain reference model exactly ("One reference, one fast path").
 """
 
 from __future__ import annotations

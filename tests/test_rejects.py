@@ -1,12 +1,12 @@
 """Rejects, nothing lost, and the errors that stop a run.
 
-Contract (``ratefloat.errors``, ``RerateResult`` docstrings, DESIGN.md §4.1 "Nothing
-lost"): a data problem rejects one employer with a reason code and lets the rest be rated;
-``.rejects`` has one row per rejected employer with ``employer_id, reason, column, value,
-row, message``, ``value`` rendered as text and ``row`` the position of the offending input
-row; every input employer is in exactly one of ``.rated`` and ``.rejects``. A schema
-problem (missing column, bad ``as_of``, unknown table or parameter) raises an exception
-whose message names the culprit and says what to do.
+Contract (``ratefloat.errors``, ``RerateResult`` docstrings, the "Nothing lost" decision
+in ARCHITECTURE.md): a data problem rejects one employer with a reason code and lets the
+rest be rated; ``.rejects`` has one row per rejected employer with ``employer_id, reason,
+column, value, row, message``, ``value`` rendered as text and ``row`` the position of the
+offending input row; every input employer is in exactly one of ``.rated`` and
+``.rejects``. A schema problem (missing column, bad ``as_of``, unknown table or parameter)
+raises an exception whose message names the culprit and says what to do.
 
 The base extract has three clean employers, E1 (rows 0-1), E2 (rows 2-3) and E3 (rows
 4-5), years 2023 and 2024; each case spoils E2 (or adds a row without an id).
@@ -37,7 +37,8 @@ def base_extract(rules: str = JIANGSU) -> pd.DataFrame:
 
 
 def assert_nothing_lost(frame: pd.DataFrame, result: ratefloat.RerateResult) -> None:
-    """Every employer of the input is exactly once in rated ∪ rejects (DESIGN.md §4.1)."""
+    """Every employer of the input is exactly once in rated ∪ rejects (ARCHITECTURE.md,
+    "Nothing lost")."""
     ids = frame["employer_id"]
     known = {str(v) for v in ids[ids.notna() & (ids.astype(str).str.strip() != "")]}
     rated = list(result.rated["employer_id"])

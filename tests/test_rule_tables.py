@@ -206,6 +206,22 @@ def test_json_schema_describes_the_table():
     assert "BandRule" in schema["$defs"]
 
 
+def test_every_field_of_the_json_schema_has_a_description():
+    """Editors show the descriptions as hover help while an analyst types a table."""
+    schema = ratefloat.rule_table_json_schema()
+    missing = [
+        f"RuleTable.{name}"
+        for name, spec in schema["properties"].items()
+        if not spec.get("description")
+    ]
+    for model_name, definition in schema["$defs"].items():
+        assert definition.get("description"), f"{model_name} has no description"
+        for name, spec in definition.get("properties", {}).items():
+            if not spec.get("description"):
+                missing.append(f"{model_name}.{name}")
+    assert not missing
+
+
 def test_builtin_tables_list_their_sources():
     infos = {info.id: info for info in ratefloat.list_tables()}
     assert {"cn-jiangsu-2023", "cn-qingdao-2017"} <= set(infos)

@@ -1,13 +1,17 @@
 """Tests of ratefloat.synth: determinism, schema, invariants, published targets, claims.
 
-Targets are taken from the references, not from the generator: stats.md §5 (sanity bands)
-and §6 (class mix, severity and frequency tables), cn-rules.md §1.1-§1.2 (ladder, classes).
+Targets are taken from published figures and the documented model, not from the generator
+(sources and assumptions in docs/concepts/synthetic-data.md): the sanity bands of national
+and local fund statistics (China Statistical Yearbook 2009/2012, MOHRSS 2021 statistical
+bulletin, EU ESAW 2021), the class mix, severity and frequency tables of that page, and
+人社部发〔2015〕71号 (base rates, ladder, annex of industry classes).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import doctest
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -53,18 +57,19 @@ CLAIM_DTYPES = {
     "payout": "float64",
 }
 SEVERITY_ORDER = ["none", "disability_7_10", "disability_5_6", "disability_1_4", "death"]
-# stats.md §1.3 / 人社部发〔2015〕71号: national base rates; cn-rules.md §1.1: ladder.
+# 人社部发〔2015〕71号: national base rates and the ladder [published].
 BASE_RATES = {1: 0.002, 2: 0.004, 3: 0.007, 4: 0.009, 5: 0.011, 6: 0.013, 7: 0.016, 8: 0.019}
 MULTIPLIERS = {-2: 0.5, -1: 0.8, 0: 1.0, 1: 1.2, 2: 1.5}
-# stats.md §6 class mixes (employer counts)
+# class mixes by employer count [assumption from the Shandong 2018 census structure]
 PROVINCE_MIX = {1: 0.12, 2: 0.607, 3: 0.045, 4: 0.093, 5: 0.072, 6: 0.062, 7: 0.0004, 8: 0.0008}
 KEY_INDUSTRY_MIX = {4: 0.35, 5: 0.25, 6: 0.30, 7: 0.04, 8: 0.06}
-# stats.md §6 worker shares implied by the class mix and size means
+# worker shares implied by the class mix and the census size means [derived]
 WORKER_SHARES = {1: 0.088, 2: 0.443, 3: 0.063, 4: 0.130, 5: 0.140, 6: 0.121}
-# stats.md §6 table: E[S_k] in annual wages and λ_k per 1,000 insured
+# E[S_k] in annual wages and λ_k per 1,000 insured, computed from the statutory benefit
+# schedule and the stated assumptions (docs/concepts/synthetic-data.md, "The model")
 SEVERITY_TABLE = {1: 1.13, 2: 1.13, 3: 1.13, 4: 1.14, 5: 1.15, 6: 1.18, 7: 1.25, 8: 1.32}
 LAMBDA_TABLE = {1: 1.3, 2: 2.7, 3: 4.7, 4: 5.9, 5: 7.2, 6: 8.3, 7: 9.6, 8: 10.8}
-# cn-rules.md §1.2 anchors: one well-known industry per class
+# 71号 annex anchors: one well-known industry per class (membership [S], codes [I])
 CODE_ANCHORS = {
     "65": 1,  # 软件和信息技术服务业
     "51": 2,  # 批发业
@@ -287,19 +292,22 @@ def test_invariants_hold_for_any_parameters(
 
 def test_system_payout_ratio_is_in_the_published_band(population):
     ratio = population.payouts.sum() / population.contributions.sum()
-    assert 0.6 <= ratio <= 0.9  # stats.md §5
-    assert ratio == pytest.approx(0.75, rel=0.1)  # the calibration target, §6
+    # national fund expenditure ÷ revenue 0.59 (2008), 0.61 (2011); Shandong 0.65, 0.71
+    # (China Statistical Yearbook 2009 table 22-45, 2012 table 23-39); Yantai ≈ 0.88 (2019)
+    assert 0.6 <= ratio <= 0.9
+    assert ratio == pytest.approx(0.75, rel=0.1)  # the calibration target
 
 
 def test_payroll_weighted_base_rate_is_near_the_national_average(population):
     base = population.risk_class.map(BASE_RATES)
     rate = (population.payroll * base).sum() / population.payroll.sum()
-    assert 0.006 <= rate <= 0.008  # stats.md §5 ≈ 0.7-0.75 %, §6 0.69 %
+    # national average ≈ 0.75 % after 人社部发〔2015〕71号; the class mix gives 0.69 % [derived]
+    assert 0.006 <= rate <= 0.008
 
 
 def test_low_risk_classes_mostly_have_no_injuries(population):
     low = population[population.risk_class <= 3]
-    assert (low.injuries == 0).mean() >= 0.90  # stats.md §5
+    assert (low.injuries == 0).mean() >= 0.90  # follows from the low rates and small sizes
 
 
 def test_class_mix_matches_the_province_preset(population):
@@ -318,7 +326,7 @@ def test_worker_shares_match_the_size_model(population):
 
 
 def test_wages_follow_the_recommended_lognormal(population):
-    # stats.md §6: employer wage lognormal, median ≈ 75,000 yuan, σ ≈ 0.35
+    # employer wage lognormal, median ≈ 75,000 yuan, σ ≈ 0.35 [assumption on NBS 2023 wages]
     full_year = population[population.insured_since < pd.Timestamp(YEARS[0], 1, 1)]
     log_wage = np.log(full_year.payroll / full_year.avg_insured)
     assert np.exp(log_wage.median()) == pytest.approx(75_000, rel=0.02)
@@ -334,9 +342,11 @@ def test_flag_rates_are_small(population):
 
 def test_frequency_and_severity_stay_inside_published_bounds(population):
     per_insured = population.injuries.sum() / population.avg_insured.sum()
-    assert 0.002 <= per_insured <= 0.01  # §5: ≤ 0.7-1.0 % beneficiaries/insured
+    # ≤ beneficiaries ÷ insured: 0.73 % (2021, MOHRSS bulletin), 0.85-0.92 % (2008/2011)
+    assert 0.002 <= per_insured <= 0.01
     fatal = population.deaths.sum() / population.injuries.sum()
-    assert 0.001 <= fatal <= 0.02  # §5: ≈ 0.1 % (EU) up to 1-2 % for mining
+    # ≈ 0.1 % (EU ESAW 2021, ≈ 860 non-fatal per fatal) up to 1-2 % for mining [assumption]
+    assert 0.001 <= fatal <= 0.02
     heavy = population[population.risk_class >= 7]
     light = population[population.risk_class <= 3]
     assert heavy.deaths.sum() / heavy.injuries.sum() > light.deaths.sum() / light.injuries.sum()
@@ -359,7 +369,7 @@ def test_entry_share_and_grade_shares(population):
 
 def test_current_grade_carries_risk_information(population):
     # incumbents of classes 2-8 (class 1 has no down-float), frequency relative to the
-    # class's λ from stats.md §6 so that the class mix of each grade does not matter
+    # class's documented λ so that the class mix of each grade does not matter
     inc = population[
         (population.insured_since < pd.Timestamp(YEARS[0], 1, 1)) & (population.risk_class >= 2)
     ]
@@ -377,19 +387,27 @@ def test_key_industry_preset_only_has_key_classes():
         assert shares[cls] == pytest.approx(p, abs=5 * np.sqrt(p * (1 - p) / 40_000))
 
 
-# ---- the model's published truth vs stats.md §6 --------------------------------------
+# ---- the model's published truth vs the documented tables ----------------------------
 
 
-def test_expected_severity_reproduces_the_stats_table():
+def test_expected_severity_reproduces_the_documented_table():
     sev = synth.expected_severity()
     for cls, value in SEVERITY_TABLE.items():
         assert sev[cls] == pytest.approx(value, abs=0.006), cls
 
 
-def test_injury_frequency_is_close_to_the_stats_table():
+def test_injury_frequency_is_close_to_the_documented_table():
     lam = synth.injury_frequency()
     for cls, value in LAMBDA_TABLE.items():
         assert lam[cls] == pytest.approx(value, rel=0.1), cls
+
+
+def test_every_parameter_has_its_source_documented():
+    """Every SynthParams field is listed, with its source, on the synthetic-data page."""
+    page = Path(__file__).resolve().parents[1] / "docs" / "concepts" / "synthetic-data.md"
+    text = page.read_text(encoding="utf-8")
+    missing = [f.name for f in dataclasses.fields(synth.SynthParams) if f"`{f.name}`" not in text]
+    assert not missing
 
 
 @pytest.mark.parametrize(("cv", "low", "high"), [(0.0, 0.93, 1.07), (0.7, 1.3, np.inf)])
@@ -412,7 +430,7 @@ def test_rate_multiplier_scales_contributions_only():
     ratio = (cut.payouts.sum() / cut.contributions.sum()) / (
         base.payouts.sum() / base.contributions.sum()
     )
-    assert ratio == pytest.approx(1 / 0.8, rel=1e-3)  # §5: a rate cut raises the ratio
+    assert ratio == pytest.approx(1 / 0.8, rel=1e-3)  # a rate cut raises the ratio (Yantai 2020)
 
 
 def test_payout_ratio_target_moves_the_ratio():
@@ -527,7 +545,7 @@ def test_claim_payouts_rank_with_severity(population_claims):
 
 def test_payouts_are_split_by_severity_within_an_employer_year():
     # 300 employer-years, each with one death and one ungraded injury: the death (≈ 14.8
-    # annual wages, stats.md §6) should take the larger share almost always
+    # annual wages, docs/concepts/synthetic-data.md) should take the larger share almost always
     n = 300
     frame = pd.DataFrame(
         {

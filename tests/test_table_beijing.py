@@ -1,7 +1,8 @@
 """Example tests of the built-in table ``cn-beijing-safety``, one per rule row of the source.
 
-Source: 北京市安监局《关于进一步推进企业安全生产标准化建设若干激励政策》, as summarised in
-``reference/cn-rules.md`` §3.5 (all rows [S2]; conditions: all staff insured and premiums
+Source: 北京市安监局《关于进一步推进企业安全生产标准化建设若干激励政策》 (date not seen), in the
+secondary source https://chemicalsafety.org.cn/article/o8eq1n9dvql4wv36 (``source.urls`` of
+cn-beijing-safety; all rows [S2]; conditions: all staff insured and premiums
 paid on time and in full):
 
 =========================================================  ============================
@@ -16,8 +17,8 @@ after a cut, ≥ 3 deaths or the offender warning list       top grade
 
 Beijing's 支缴率 thresholds were not found: every employer starts at the base grade (a
 neutral base band). Readings [I]: "+20 %"/"+50 %" = one/two grades up from the restored
-grade (120 %/150 % of the base rate here); the floor is 71号's class-1 base rate (§1.1
-[S2]); base rates are 71号's (§1.1 [S]): class 1 0.2 %, class 2 0.4 %, class 4 0.9 %.
+grade (120 %/150 % of the base rate here); the floor is 人社部发〔2015〕71号's class-1 base
+rate ([S2]); base rates are 71号's ([S]): class 1 0.2 %, class 2 0.4 %, class 4 0.9 %.
 
 The default employer is class 4, pays 10,000 yuan in 2024 (the window for as_of
 2025-01-01), no arrears, all staff insured, no deaths, not on the warning list.
@@ -92,8 +93,8 @@ INCENTIVE_CASES = [
 
 @pytest.mark.parametrize(("values", "grade", "rate_", "expected"), INCENTIVE_CASES)
 def test_standardisation_incentive(values, grade, rate_, expected):
-    """Level 1 −20 %, level 2 −15 %, level 3 or 岗位达标 −10 % (cn-rules.md §3.5 [S2]),
-    on the neutral base band; class 4 base 0.9 % (§1.1 [S])."""
+    """Level 1 −20 %, level 2 −15 %, level 3 or 岗位达标 −10 % (Beijing incentive policy [S2]),
+    on the neutral base band; class 4 base 0.9 % (71号 [S])."""
     check(rate(**values), grade, rate_, expected)
 
 
@@ -105,14 +106,14 @@ def test_standardisation_incentive(values, grade, rate_, expected):
     ],
 )
 def test_conditions_of_the_incentive(values):
-    """Conditions: all staff insured and premiums paid on time and in full (§3.5 [S2]):
+    """Conditions: all staff insured and premiums paid on time and in full (incentive policy [S2]):
     otherwise a level-1 employer keeps the base rate 0.9 %."""
     check(rate(safety_level=1, **values), 0, 0.009, ["band:otherwise"])
 
 
 def test_at_the_floor_no_further_cut():
-    """ "Already at the rate floor → no further cut" (§3.5 [S2]); floor = the class-1 base
-    [I]: class 1 level 1 would be 0.2 % × 0.8 = 0.16 % → held at 0.2 %."""
+    """ "Already at the rate floor → no further cut" (incentive policy [S2]); floor = the
+    class-1 base [I]: class 1 level 1 would be 0.2 % × 0.8 = 0.16 % → held at 0.2 %."""
     check(
         rate(risk_class=1, safety_level=1),
         0,
@@ -122,7 +123,7 @@ def test_at_the_floor_no_further_cut():
 
 
 def test_cut_above_the_floor_stands():
-    """Class 2 level 1: 0.4 % × 0.8 = 0.32 % > 0.2 % (§3.5 [S2]): the cut stands."""
+    """Class 2 level 1: 0.4 % × 0.8 = 0.32 % > 0.2 % (incentive policy [S2]): the cut stands."""
     check(
         rate(risk_class=2, safety_level=1),
         0,
@@ -194,6 +195,6 @@ DEATH_CASES = [
 @pytest.mark.parametrize(("values", "grade", "rate_", "expected"), DEATH_CASES)
 def test_fatal_accident_after_a_cut(values, grade, rate_, expected):
     """After a cut: 1 death → restore, then +20 %; 2 deaths → restore, then +50 % (capped at
-    the top grade); ≥ 3 deaths or the warning list → top grade (§3.5 [S2]); +20/+50 % read
-    as one/two grades up [I]. Class 4, base 0.9 %."""
+    the top grade); ≥ 3 deaths or the warning list → top grade (incentive policy [S2]);
+    +20/+50 % read as one/two grades up [I]. Class 4, base 0.9 %."""
     check(rate(**values), grade, rate_, expected)

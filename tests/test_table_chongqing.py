@@ -1,7 +1,8 @@
 """Example tests of the built-in table ``cn-chongqing-legacy``, one per rule row of the source.
 
-Source: Chongqing's older 《工伤保险浮动费率暂行管理办法》 (3-class era), as summarised in
-``reference/cn-rules.md`` §3.7 (all [S2]): classes 2–3 only; the new rate is the previous
+Source: Chongqing's older 《工伤保险浮动费率暂行管理办法》 (3-class era; document number not
+seen), in the secondary source http://www.kcuv.cn/gongshangbaoxian/949817 (``source.urls``
+of cn-chongqing-legacy; all [S2]): classes 2–3 only; the new rate is the previous
 year's rate times a factor chosen by 支缴率:
 
 ================  ===========  ======
@@ -17,7 +18,7 @@ year's rate times a factor chosen by 支缴率:
 ================  ===========  ======
 
 Arrears → no down-float; rate cap 7 %; floors class 2 0.6 %, class 3 2.0 % [S2]. Class 1
-is not floated; its rate is the stand-in base 0.5 % (劳社部发〔2003〕29号, §1.3 [S2]; [I]
+is not floated; its rate is the stand-in base 0.5 % (劳社部发〔2003〕29号 [S2]; [I]
 for Chongqing).
 
 The default employer is class 2, paid 1.4 % last year (current_rate 0.014), pays
@@ -64,13 +65,13 @@ ROW_CASES = [
 
 @pytest.mark.parametrize(("payouts", "grade", "rate_", "expected"), ROW_CASES)
 def test_factor_on_last_years_rate(payouts, grade, rate_, expected):
-    """New rate = previous year's rate × factor by 支缴率 (cn-rules.md §3.7 [S2]; the
+    """New rate = previous year's rate × factor by 支缴率 (Chongqing 暂行管理办法 [S2]; the
     (10 %, 110 %) gap read as unchanged [I]). Class 2, previous rate 1.4 %."""
     check(rate(payouts=payouts), grade, rate_, expected)
 
 
 def test_at_or_above_200_percent_at_130_when_the_agency_says_so():
-    """≥ 200 % is truncated (cn-rules.md §3.7, no tag: "truncated"; the choice is
+    """≥ 200 % is truncated (the factor is cut off in the source; the choice is
     [param]): with ge_200_at_130 = true the agency applies × 1.3, the highest factor
     given: 1.4 % × 1.3 = 1.82 %."""
     check(
@@ -83,13 +84,13 @@ def test_at_or_above_200_percent_at_130_when_the_agency_says_so():
 
 def test_at_or_above_200_percent_kept_for_review_otherwise():
     """With ge_200_at_130 = false the previous rate is kept (× 1.0) and the reason names
-    the truncated row (cn-rules.md §3.7, "truncated"; [param]), so the agency reviews
+    the truncated row (cut off in the source; [param]), so the agency reviews
     these employers."""
     check(rate(KEEP, payouts=30_000), 0, 0.014, ["band:ge-200-truncated"])
 
 
 def test_the_truncated_row_needs_the_agencys_choice():
-    """The ≥ 200 % factor is unknown (cn-rules.md §3.7, [param]): rerate refuses to run
+    """The ≥ 200 % factor is unknown (cut off in the source; [param]): rerate refuses to run
     without the agency's choice."""
     with pytest.raises(ratefloat.ParameterError, match="ge_200_at_130"):
         ratefloat.rerate(
@@ -100,12 +101,13 @@ def test_the_truncated_row_needs_the_agencys_choice():
 
 
 def test_arrears_bar_a_down_float():
-    """Arrears → no down-float (§3.7 [S2]): 支缴率 0 would give × 50 %, the rate stays 1.4 %."""
+    """Arrears → no down-float (暂行管理办法 [S2]): 支缴率 0 would give × 50 %, the rate
+    stays 1.4 %."""
     check(rate(payouts=0, arrears=True), 0, 0.014, ["band:zero", "modifier:arrears-no-down"])
 
 
 def test_arrears_do_not_stop_an_up_float():
-    """The bar is on down-floats only (§3.7 [S2]): 120 % → × 120 % = 1.68 %."""
+    """The bar is on down-floats only (暂行管理办法 [S2]): 120 % → × 120 % = 1.68 %."""
     check(rate(payouts=12_000, arrears=True), 2, 0.0168, ["band:from-120"])
 
 
@@ -145,21 +147,21 @@ BOUND_CASES = [
 
 @pytest.mark.parametrize(("values", "rate_", "expected"), BOUND_CASES)
 def test_cap_and_class_floors(values, rate_, expected):
-    """Rate cap 7 %; floors class 2 0.6 %, class 3 2.0 % (§3.7 [S2])."""
+    """Rate cap 7 %; floors class 2 0.6 %, class 3 2.0 % (暂行管理办法 [S2])."""
     row = rate(**values)
     assert float(row["rate"]) == pytest.approx(rate_, abs=1e-9)
     assert reasons(row) == expected
 
 
 def test_class_1_is_not_floated():
-    """Classes 2–3 only (§3.7 [S2]): class 1 pays its base rate (stand-in 0.5 %, §1.3 [S2],
+    """Classes 2–3 only (暂行管理办法 [S2]): class 1 pays its base rate (stand-in 0.5 %, 29号 [S2],
     [I] for Chongqing) whatever its 支缴率 or previous rate."""
     row = rate(risk_class=1, current_rate=0.004, payouts=0)
     check(row, 0, 0.005, ["eligibility:class-not-floated"])
 
 
 def test_previous_rate_is_required():
-    """The rule multiplies the previous year's rate (§3.7 [S2]): nothing is rated on a
+    """The rule multiplies the previous year's rate (暂行管理办法 [S2]): nothing is rated on a
     guess — an extract without the current_rate column is refused (SchemaError naming it),
     and an employer with an empty current_rate is rejected (MISSING_VALUE)."""
     no_column = extract(employer("A", years=(2024,), risk_class=2, arrears=False))

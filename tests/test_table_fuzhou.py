@@ -1,7 +1,7 @@
 """Example tests of the built-in table ``cn-fuzhou-legacy``, one per rule row of the source.
 
-Source: Fuzhou's floating rule (3-class era), as summarised in ``reference/cn-rules.md``
-§3.11 [S2]:
+Source: Fuzhou's floating rule (3-class era; document number not seen), in the one
+secondary source listed in ``source.urls`` of cn-fuzhou-legacy [S2]:
 
 * each move ±1 grade, cumulatively at most 2 grades from base;
 * up if over the last two years fund spending > 70 % of premiums **and** assessed disabled
@@ -10,9 +10,10 @@ Source: Fuzhou's floating rule (3-class era), as summarised in ``reference/cn-ru
 * down if spending < 40 % **and** "2 ‰以下"; else unchanged;
 * 以上/以下 read as inclusive [I].
 
-Stand-ins [I] (劳社部发〔2003〕29号, §1.3 [S2]): class 2 base 1.0 %, grades 50/80/100/120/
-150 %, class 1 not floated. Disabled workers = assessed disabilities of grades 1–10 plus
-deaths [I]; per year = the window's count ÷ years observed ÷ mean insured [I].
+Stand-ins [I] (劳社部发〔2003〕29号 [S2], http://www.kcuv.cn/gongshangbaoxian/921352):
+class 2 base 1.0 %, grades 50/80/100/120/150 %, class 1 not floated. Disabled workers =
+assessed disabilities of grades 1–10 plus deaths [I]; per year = the window's count ÷
+years observed ÷ mean insured [I].
 
 The default employer is class 2 at the base grade, 1,000 insured, pays 10,000 yuan a year
 in 2023 and 2024 (the two-year window for as_of 2025-01-01: 20,000), no cases. With
@@ -122,7 +123,7 @@ CONDITION_CASES = [
 @pytest.mark.parametrize(("values", "grade", "rate_", "expected"), CONDITION_CASES)
 def test_up_and_down_conditions(values, grade, rate_, expected):
     """Up: spending > 70 % AND disabled ≥ 4.5 ‰ a year; down: < 40 % AND ≤ 2 ‰; else
-    unchanged (cn-rules.md §3.11 [S2]; inclusivity [I]). Class 2, base 1.0 %."""
+    unchanged (Fuzhou rule [S2]; inclusivity [I]). Class 2, base 1.0 %."""
     check(rate(**values), grade, rate_, expected)
 
 
@@ -153,26 +154,26 @@ MOVEMENT_CASES = [
 
 @pytest.mark.parametrize(("current", "values", "grade", "rate_", "expected"), MOVEMENT_CASES)
 def test_one_grade_per_move_two_from_base(current, values, grade, rate_, expected):
-    """Each move ±1 grade, cumulatively at most 2 grades from base (§3.11 [S2]), from the
+    """Each move ±1 grade, cumulatively at most 2 grades from base (Fuzhou rule [S2]), from the
     employer's current grade. Class 2, base 1.0 %."""
     check(rate(current_grade=current, **values), grade, rate_, expected)
 
 
 def test_two_year_window():
-    """ "Over the last two years" (§3.11 [S2]): as of 2025-01-01 the window is 2023–2024; a
+    """ "Over the last two years" (Fuzhou rule [S2]): as of 2025-01-01 the window is 2023–2024; a
     2022 payout is ignored: spending (0 + 15,000)/20,000 = 75 %, 9 disabled = 4.5 ‰ → up."""
     row = rate(years=(2022, 2023, 2024), payouts=[90_000, 0, 15_000], disability_7_10=[0, 4, 5])
     check(row, 1, 0.012, ["band:up"])
 
 
 def test_yearly_average_over_the_years_observed():
-    """ "Average per year" (§3.11 [S2]) over the years the employer has rows [I]: only 2024
+    """ "Average per year" (Fuzhou rule [S2]) over the years the employer has rows [I]: only 2024
     in the window, 5 disabled among 1,000 insured = 5 ‰, spending 80 % → up."""
     row = rate(years=(2024,), payouts=8_000, disability_7_10=5)
     check(row, 1, 0.012, ["band:up"])
 
 
 def test_class_1_not_floated():
-    """Class 1 not floated (劳社部发〔2003〕29号, §1.3 [S2]; [I] for Fuzhou): base 0.5 %."""
+    """Class 1 not floated (劳社部发〔2003〕29号 [S2]; [I] for Fuzhou): base 0.5 %."""
     row = rate(risk_class=1, **UP)
     check(row, 0, 0.005, ["eligibility:class-not-floated"])

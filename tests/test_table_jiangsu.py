@@ -1,19 +1,19 @@
 """Example tests of the built-in table ``cn-jiangsu-2023``, one per rule row of the source.
 
-Source: 苏人社规〔2023〕2号 《江苏省工伤保险费率管理办法(修订版)》 (2023-11-22), as summarised in
-``reference/cn-rules.md`` §3.1 (rule text opening and two implementing notices under
-苏人社函〔2024〕450号), with the national ladders and base rates of 人社部发〔2015〕71号
-(§1.1). Evidence tags as in cn-rules.md: [S] seen in the source text, [I] inference or
-arithmetic.
+Source: 苏人社规〔2023〕2号 《江苏省工伤保险费率管理办法(修订版)》 (2023-11-22): the rule text
+opening and two implementing notices under 苏人社函〔2024〕450号 (the pages listed in
+``source.urls`` of cn-jiangsu-2023), with the national ladders and base rates of
+人社部发〔2015〕71号 (``source.urls`` of cn-national-2015). Evidence tags: [S] seen in the
+source text, [I] inference or arithmetic.
 
 Every expected number below is worked out by hand from those texts:
 
-* base rates (§1.1 [S], §3.1 "Base 0.2 … 1.9 %" [S]): class 1 … 8 = 0.2, 0.4, 0.7, 0.9,
+* base rates (71号 [S], restated by 苏人社规〔2023〕2号 [S]): class 1 … 8 = 0.2, 0.4, 0.7, 0.9,
   1.1, 1.3, 1.6, 1.9 % of payroll;
-* grades (§1.1 [S]): class 1 100/120/150 %; classes 2–8 50/80/100/120/150 %;
-* window (§3.1 [S]): 2-year cycle; for new rates from 2025-01-01 the indicators cover the
-  two assessment years before, 2023 and 2024 (the table labels the 24 months by
-  assessment year); the previous cycle is 2021 and 2022;
+* grades (71号 [S]): class 1 100/120/150 %; classes 2–8 50/80/100/120/150 %;
+* window (苏人社规〔2023〕2号 and the 450号 notices [S]): 2-year cycle; for new rates from
+  2025-01-01 the indicators cover the two assessment years before, 2023 and 2024 (the
+  table labels the 24 months by assessment year); the previous cycle is 2021 and 2022;
 * 支缴率 = benefits paid ÷ premiums actually paid, over the window;
   工伤发生率 = recognised injuries ÷ average insured headcount.
 
@@ -109,7 +109,7 @@ BAND_CASES = [
 
 @pytest.mark.parametrize(("values", "grade", "multiplier", "rate", "expected"), BAND_CASES)
 def test_band_rows(values, grade, multiplier, rate, expected):
-    """苏人社规〔2023〕2号 floating table, cn-rules.md §3.1.
+    """苏人社规〔2023〕2号 floating table (source.urls of cn-jiangsu-2023).
 
     Rows [S]: both zero → 80 %; both zero two consecutive cycles → 50 %; 支缴率 (50 %, 100 %]
     or 发生率 (1 %, 3 %] → 120 %; 支缴率 > 100 % or 发生率 > 3 % → 150 %; anything else →
@@ -189,7 +189,7 @@ BOUNDARY_CASES = [
 
 @pytest.mark.parametrize(("values", "grade", "multiplier", "rate", "expected"), BOUNDARY_CASES)
 def test_band_boundaries(values, grade, multiplier, rate, expected):
-    """Boundary inclusivity stated in 苏人社规〔2023〕2号 (cn-rules.md §3.1 [S]).
+    """Boundary inclusivity stated in 苏人社规〔2023〕2号 (the 苏人社函〔2024〕450号 notices) [S].
 
     "支缴率在50%(不含)至100%(含)之间或工伤发生率在1%(不含)至3%(含)之间的，上浮20%";
     "支缴率超过100%或工伤发生率超过3%的，上浮50%". Class 4, base 0.9 %.
@@ -212,8 +212,8 @@ def test_band_boundaries(values, grade, multiplier, rate, expected):
     ],
 )
 def test_base_rate_per_class(risk_class, base_rate):
-    """Base rates 0.2, 0.4, 0.7, 0.9, 1.1, 1.3, 1.6, 1.9 % (人社部发〔2015〕71号, cn-rules.md
-    §1.1 [S]; Jiangsu "Base 0.2 … 1.9 %", §3.1 [S]). An employer in the base band
+    """Base rates 0.2, 0.4, 0.7, 0.9, 1.1, 1.3, 1.6, 1.9 % (人社部发〔2015〕71号 [S],
+    restated by 苏人社规〔2023〕2号 [S]). An employer in the base band
     (支缴率 30 %, 发生率 0) pays exactly the base rate."""
     row = rate_one(employer("A", risk_class=risk_class, payouts=[3_000, 3_000]))
     assert float(row["base_rate"]) == pytest.approx(base_rate, abs=1e-12)
@@ -262,29 +262,30 @@ CLASS_1_CASES = [
 
 @pytest.mark.parametrize(("values", "grade", "multiplier", "rate", "expected"), CLASS_1_CASES)
 def test_class_1_never_below_base(values, grade, multiplier, rate, expected):
-    """Class 1 never below base (苏人社规〔2023〕2号, cn-rules.md §3.1 [S]); class-1 ladder
-    100/120/150 % (人社部发〔2015〕71号, §1.1 [S])."""
+    """Class 1 never below base (苏人社规〔2023〕2号 [S]); class-1 ladder
+    100/120/150 % (人社部发〔2015〕71号 [S])."""
     row = rate_one(employer("A", risk_class=1, **values))
     check(row, grade, multiplier, rate, expected)
 
 
 def test_class_2_at_50_percent_is_exactly_the_class_1_floor():
-    """Classes 2–8 are floored at the class-1 base rate (苏人社规〔2023〕2号, cn-rules.md
-    §3.1 [S]). Class 2 at 50 % is 0.4 % × 0.5 = 0.2 %, exactly the class-1 base: the grade
+    """Classes 2–8 are floored at the class-1 base rate (苏人社规〔2023〕2号
+    [S]). Class 2 at 50 % is 0.4 % × 0.5 = 0.2 %, exactly the class-1 base: the grade
     stands, the rate is 0.2 %, and the floor does not bind (so it is not a reason)."""
     row = rate_one(employer("A", years=FOUR_YEARS, risk_class=2))
     check(row, -2, 0.5, 0.002, ["band:zero-two-cycles"])
 
 
 def test_class_2_at_80_percent_is_above_the_floor():
-    """Class 2 at 80 %: 0.4 % × 0.8 = 0.32 % > 0.2 % (cn-rules.md §3.1 [S], §1.1 [S])."""
+    """Class 2 at 80 %: 0.4 % × 0.8 = 0.32 % > 0.2 % (苏人社规〔2023〕2号 [S],
+    人社部发〔2015〕71号 [S])."""
     row = rate_one(employer("A", risk_class=2))
     check(row, -1, 0.8, 0.0032, ["band:zero-cycle"])
 
 
 def test_floor_binds_when_a_class_base_is_lower():
     """The class-1 floor (苏人社规〔2023〕2号 "二至八类浮动后费率不低于一类行业基准费率",
-    cn-rules.md §3.1 [S]) with a lower local class-2 base of 0.34 % (Qingdao's, §2.5(b)):
+    [S]) with a lower local class-2 base of 0.34 % (Qingdao's, 青人社发〔2016〕70号 [S2]):
     50 % of 0.34 % = 0.17 % < 0.2 % → the rate is raised to 0.2 % and the bound is named."""
     table = ratefloat.load_table(RULES).model_dump(mode="json", exclude_none=True)
     table["classes"]["2"]["base_rate"] = 0.0034
@@ -336,14 +337,14 @@ NO_DOWN_CASES = [
 @pytest.mark.parametrize(("values", "grade", "multiplier", "rate", "expected"), NO_DOWN_CASES)
 def test_no_down_event(values, grade, multiplier, rate, expected):
     """ "Meets a down condition but had certain events in the cycle → no down-float"
-    (苏人社规〔2023〕2号, cn-rules.md §3.1 [S]; the list of events is truncated, so the agency
+    (苏人社规〔2023〕2号 [S]; the list of events is truncated, so the agency
     sets the flag ``no_down_event``). Class 4, base 0.9 %."""
     row = rate_one(employer("A", **values))
     check(row, grade, multiplier, rate, expected)
 
 
 def test_no_down_event_does_not_stop_an_up_float():
-    """The event bars a *down*-float only (cn-rules.md §3.1 [S]): 支缴率 120 % → 150 %."""
+    """The event bars a *down*-float only (苏人社规〔2023〕2号 [S]): 支缴率 120 % → 150 %."""
     row = rate_one(employer("A", payouts=[12_000, 12_000], no_down_event=[True, True]))
     assert int(row["grade"]) == 2
     assert float(row["rate"]) == pytest.approx(0.0135, abs=1e-9)
@@ -380,7 +381,7 @@ NEW_EMPLOYER_CASES = [
 
 @pytest.mark.parametrize(("values", "grade", "expected"), NEW_EMPLOYER_CASES)
 def test_new_employer_under_two_years(values, grade, expected):
-    """ "首次参保且缴费不满2年的用人单位不实行费率浮动" (苏人社规〔2023〕2号, cn-rules.md §3.1
+    """ "首次参保且缴费不满2年的用人单位不实行费率浮动" (苏人社规〔2023〕2号
     [S]). Months counted from the first insured date to 2025-01-01. Class 4, base 0.9 %."""
     row = rate_one(employer("A", **values))
     rate = {0: 0.009, -1: 0.0072}[grade]
@@ -389,7 +390,7 @@ def test_new_employer_under_two_years(values, grade, expected):
 
 def test_not_first_insured_with_one_year_of_rows_is_floated_on_that_year():
     """ "Not first insured, < 2 years: indicators computed over the months actually
-    contributed" (cn-rules.md §3.1 [S]). Insured since 2010, one row (2024): 支缴率
+    contributed" (苏人社规〔2023〕2号 [S]). Insured since 2010, one row (2024): 支缴率
     6,000/10,000 = 60 % → 120 % → 1.08 %."""
     row = rate_one(employer("A", years=(2024,), payouts=6_000))
     assert float(row["payout_ratio"]) == pytest.approx(0.6)
@@ -437,22 +438,22 @@ WINDOW_CASES = [
 @pytest.mark.parametrize(("values", "grade", "expected"), WINDOW_CASES)
 def test_window_years(values, grade, expected):
     """Cycle 2 years, window 24 months; new rates from 2025-01-01 use the cycle just before
-    (cn-rules.md §3.1 [S]), labelled by assessment year as 2023 + 2024; the previous cycle is
-    2021 + 2022. "两个浮动周期连续" needs both cycles to be zero [S]."""
+    (苏人社规〔2023〕2号 and the 450号 notices [S]), labelled by assessment year as 2023 +
+    2024; the previous cycle is 2021 + 2022. "两个浮动周期连续" needs both cycles to be zero [S]."""
     row = rate_one(employer("A", **values))
     check(row, grade, {-1: 0.8, -2: 0.5}[grade], {-1: 0.0072, -2: 0.0045}[grade], expected)
 
 
 def test_window_moves_with_as_of():
     """With as_of 2027-01-01 the cycle is 2025 + 2026 and the previous one 2023 + 2024
-    (cn-rules.md §3.1 [S], same 2-year cycle). 2022 (payouts) is outside both → 50 %."""
+    (苏人社规〔2023〕2号 [S], same 2-year cycle). 2022 (payouts) is outside both → 50 %."""
     rows = employer("A", years=(2022, 2023, 2024, 2025, 2026), payouts=[50_000, 0, 0, 0, 0])
     row = rate_one(rows, as_of="2027-01-01")
     check(row, -2, 0.5, 0.0045, ["band:zero-two-cycles"])
 
 
 def test_payout_ratio_is_the_ratio_of_window_sums():
-    """支缴率 = benefits paid ÷ premiums paid, over the cycle (cn-rules.md §3.1 [S]):
+    """支缴率 = benefits paid ÷ premiums paid, over the cycle (苏人社规〔2023〕2号 [S]):
     (10,000 + 3,000) / (10,000 + 30,000) = 32.5 % → base. The mean of the yearly ratios
     would be (100 % + 10 %) / 2 = 55 % → 120 %, which is not the rule."""
     row = rate_one(employer("A", contributions=[10_000, 30_000], payouts=[10_000, 3_000]))
@@ -461,10 +462,11 @@ def test_payout_ratio_is_the_ratio_of_window_sums():
 
 
 def test_injury_rate_divides_by_the_mean_insured_headcount():
-    """工伤发生率 = injuries ÷ average insured headcount (cn-rules.md §3.1; Wuxi's definition
-    "monthly-average insured headcount", §3.1 [S]). avg_insured 100 and 300 → mean 200;
-    injuries 1 + 3 = 4 → 2 % → 120 % → 1.08 %. Dividing by the sum (400) or averaging the
-    yearly rates (1 % and 1 %) would give 1 % → base."""
+    """工伤发生率 = injuries ÷ average insured headcount (the copies of
+    苏人社规〔2023〕2号 read do not define it; Wuxi's 2012 rule says "monthly-average
+    insured headcount" [S], http://www.kxbgw.cn/jiaofei/4783.html). avg_insured 100 and
+    300 → mean 200; injuries 1 + 3 = 4 → 2 % → 120 % → 1.08 %. Dividing by the sum (400) or
+    averaging the yearly rates (1 % and 1 %) would give 1 % → base."""
     row = rate_one(
         employer("A", avg_insured=[100.0, 300.0], injuries=[1, 3], payouts=[1_000, 1_000])
     )
@@ -473,7 +475,7 @@ def test_injury_rate_divides_by_the_mean_insured_headcount():
 
 
 def test_zero_over_zero_is_zero():
-    """0/0 → 0 (cn-rules.md §4 "zero handling (0/0 when no premium)"; ratefloat's
+    """0/0 → 0 (no source states a zero handling; this is ratefloat's
     convention): no premium, no payout, no headcount, no injury is no experience → both
     indicators 0 → 80 %."""
     row = rate_one(employer("A", contributions=0.0, avg_insured=0.0))
@@ -484,7 +486,7 @@ def test_zero_over_zero_is_zero():
 
 def test_payouts_on_zero_contributions_go_to_the_top_grade():
     """x/0 → +inf: 5,000 yuan of benefits on no premium paid is a 支缴率 above any
-    threshold → "支缴率超过100%" → 150 % (cn-rules.md §3.1 [S])."""
+    threshold → "支缴率超过100%" → 150 % (苏人社规〔2023〕2号 [S])."""
     row = rate_one(employer("A", contributions=0.0, payouts=[5_000, 0], injuries=[1, 0]))
     assert math.isinf(float(row["payout_ratio"]))
     check(row, 2, 1.5, 0.0135, ["band:high"])
@@ -492,15 +494,16 @@ def test_payouts_on_zero_contributions_go_to_the_top_grade():
 
 def test_injuries_on_zero_headcount_go_to_the_top_grade():
     """x/0 → +inf for 工伤发生率 too: 1 injury, average insured 0 → "发生率超过3%" → 150 %
-    (cn-rules.md §3.1 [S]); 支缴率 is 5 %."""
+    (苏人社规〔2023〕2号 [S]); 支缴率 is 5 %."""
     row = rate_one(employer("A", avg_insured=0.0, payouts=[1_000, 0], injuries=[1, 0]))
     assert math.isinf(float(row["injury_rate"]))
     check(row, 2, 1.5, 0.0135, ["band:high"])
 
 
 def test_worked_example_explained():
-    """The worked example of cn-rules.md §3.1 [I] (class 4, 支缴率 60 %, 发生率 0.5 % → 120 %
-    → 1.08 %), rated among other employers, is explained by the 120 % row and its citation."""
+    """A worked example [I, arithmetic on 苏人社规〔2023〕2号] (class 4, 支缴率 60 %,
+    发生率 0.5 % → 120 % → 1.08 %), rated among other employers, is explained by the 120 %
+    row and its citation."""
     frame = extract(
         employer("A", years=FOUR_YEARS),
         employer("B", avg_insured=400.0, payouts=[6_000, 6_000], injuries=[1, 1]),

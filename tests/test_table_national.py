@@ -1,13 +1,14 @@
 """Example tests of the built-in template ``cn-national-2015``, one per rule of the source.
 
-Source: 人社部发〔2015〕71号 《关于调整工伤保险费率政策的通知》, as summarised in
-``reference/cn-rules.md`` §1.1. Evidence tags as in cn-rules.md: [S] seen in the source
-text, [S2] secondary source, [I] inference or arithmetic.
+Source: 人社部发〔2015〕71号 《关于调整工伤保险费率政策的通知》 (2015-07-22): sections 一 and 二
+in a full-text repost, section 三 only in secondary sources (the pages listed in
+``source.urls`` of cn-national-2015). Evidence tags: [S] seen in the source text, [S2]
+secondary source, [I] inference or arithmetic.
 
-* base rates (§1.1 [S]): classes 1 … 8 = 0.2, 0.4, 0.7, 0.9, 1.1, 1.3, 1.6, 1.9 %;
-* grades (§1.1 [S]): class 1 100/120/150 %; classes 2–8 50/80/100/120/150 %;
-* step per decision (§1.1 [S2]): "每次可上下浮动一档或两档" — a parameter;
-* floor (§1.1 [S2]): not below the area's class-1 base rate;
+* base rates (71号 一 [S]): classes 1 … 8 = 0.2, 0.4, 0.7, 0.9, 1.1, 1.3, 1.6, 1.9 %;
+* grades (71号 二 [S]): class 1 100/120/150 %; classes 2–8 50/80/100/120/150 %;
+* step per decision (71号 三 [S2]): "每次可上下浮动一档或两档" — a parameter;
+* floor (71号 三 [S2]): not below the area's class-1 base rate;
 * thresholds: not in 71号 — required parameters the agency supplies.
 
 The thresholds below (``AGENCY``) are illustrative values an agency might supply (20 %,
@@ -65,7 +66,7 @@ def check(row, grade, rate_, expected_reasons):
 
 
 def test_template_loads_with_national_classes_and_ladders():
-    """71号 (cn-rules.md §1.1 [S]): eight classes with bases 0.2 … 1.9 %, class 1 three
+    """71号 一 and 二 [S]: eight classes with bases 0.2 … 1.9 %, class 1 three
     grades, classes 2–8 five grades; confidence is template (the agency completes it)."""
     table = ratefloat.load_table(RULES)
     assert table.confidence == "template"
@@ -90,7 +91,7 @@ def test_template_loads_with_national_classes_and_ladders():
 
 
 def test_rerate_without_thresholds_names_them():
-    """71号 leaves the thresholds to each pooling area (cn-rules.md §1.1 [S]): without
+    """71号 leaves the thresholds to each pooling area (71号 一 [S]): without
     them rerate raises ParameterError naming every one."""
     with pytest.raises(ratefloat.ParameterError) as error:
         ratefloat.rerate(
@@ -101,7 +102,7 @@ def test_rerate_without_thresholds_names_them():
 
 
 def test_rerate_with_some_thresholds_names_the_rest():
-    """Only the missing parameters are listed (cn-rules.md §1.1: thresholds [param])."""
+    """Only the missing parameters are listed (71号 sets no thresholds: [param])."""
     given = {k: v for k, v in AGENCY.items() if k != "grade_150_above"}
     with pytest.raises(ratefloat.ParameterError, match="grade_150_above") as error:
         ratefloat.rerate(
@@ -132,7 +133,7 @@ GRADE_CASES = [
 
 @pytest.mark.parametrize(("payouts", "grade", "rate_", "expected"), GRADE_CASES)
 def test_grades_from_the_agency_thresholds(payouts, grade, rate_, expected):
-    """Grades 50/80/100/120/150 % of classes 2–8 (71号 二, cn-rules.md §1.1 [S]) at the
+    """Grades 50/80/100/120/150 % of classes 2–8 (71号 二 [S]) at the
     agency's thresholds [param]; class 4 base 0.9 % [S]."""
     check(rate(payouts=payouts), grade, rate_, expected)
 
@@ -151,7 +152,7 @@ def test_grades_from_the_agency_thresholds(payouts, grade, rate_, expected):
     ],
 )
 def test_base_rate_per_class(risk_class, base_rate):
-    """National base rates 0.2 … 1.9 % (71号 一, cn-rules.md §1.1 [S]); 支缴率 70 % → base."""
+    """National base rates 0.2 … 1.9 % (71号 一 [S]); 支缴率 70 % → base."""
     row = rate(risk_class=risk_class, payouts=7_000)
     assert float(row["base_rate"]) == pytest.approx(base_rate, abs=1e-12)
     check(row, 0, base_rate, ["band:otherwise"])
@@ -163,25 +164,26 @@ def test_base_rate_per_class(risk_class, base_rate):
 
 
 def test_class_1_is_not_floated_down():
-    """Class 1 has only 100/120/150 % (71号 二, cn-rules.md §1.1 [S]): 支缴率 0 → base 0.2 %."""
+    """Class 1 has only 100/120/150 % (71号 二 [S]): 支缴率 0 → base 0.2 %."""
     row = rate(risk_class=1, payouts=0)
     check(row, 0, 0.002, ["band:payout-50", "modifier:class-1-no-down"])
 
 
 def test_class_1_up_to_150():
-    """Class 1 at 150 % (§1.1 [S]): 0.2 % × 1.5 = 0.3 %."""
+    """Class 1 at 150 % (71号 二 [S]): 0.2 % × 1.5 = 0.3 %."""
     check(rate(risk_class=1, payouts=20_000), 2, 0.003, ["band:payout-150"])
 
 
 def test_class_2_at_50_percent_equals_the_floor():
-    """Floor at the class-1 base (71号 三, cn-rules.md §1.1 [S2]): class 2 at 50 % is
+    """Floor at the class-1 base (71号 三 [S2]): class 2 at 50 % is
     0.4 % × 0.5 = 0.2 %, exactly the floor, so the floor does not bind."""
     check(rate(risk_class=2, payouts=0), -2, 0.002, ["band:payout-50"])
 
 
 def test_floor_binds_under_a_lower_local_base():
-    """Each area sets its own base (§1.1 [S]); with a local class-2 base of 0.34 %
-    (Qingdao's, §2.5(b)) 50 % is 0.17 % < 0.2 % → raised to the class-1 base 0.2 % [S2]."""
+    """Each area sets its own base (71号 一 [S]); with a local class-2 base of 0.34 %
+    (Qingdao's, 青人社发〔2016〕70号 [S2]) 50 % is 0.17 % < 0.2 % → raised to the class-1
+    base 0.2 % [S2]."""
     table = ratefloat.load_table(RULES).model_dump(mode="json", exclude_none=True)
     table["classes"]["2"]["base_rate"] = 0.0034
     frame = extract(employer("A", years=(2024,), risk_class=2, current_grade=0))
@@ -190,7 +192,7 @@ def test_floor_binds_under_a_lower_local_base():
 
 
 # --------------------------------------------------------------------------------------
-# The step per decision: "每次可上下浮动一档或两档" (§1.1 [S2])
+# The step per decision: "每次可上下浮动一档或两档" (71号 三 [S2])
 # --------------------------------------------------------------------------------------
 
 STEP_CASES = [
@@ -280,13 +282,13 @@ STEP_CASES = [
 
 @pytest.mark.parametrize(("params", "current", "payouts", "grade", "rate_", "expected"), STEP_CASES)
 def test_step_per_decision(params, current, payouts, grade, rate_, expected):
-    """71号 三 (cn-rules.md §1.1 [S2]): each float moves one or two grades from the current
+    """71号 三 [S2]: each float moves one or two grades from the current
     grade; the agency chooses with one_grade_per_float. Class 4, base 0.9 %."""
     check(rate(params, payouts=payouts, current_grade=current), grade, rate_, expected)
 
 
 def test_class_1_one_grade_down_stops_at_base():
-    """Class 1 one grade from 150 % toward 50 % → 120 % (§1.1 [S], [S2]): 0.2 % × 1.2."""
+    """Class 1 one grade from 150 % toward 50 % → 120 % (71号 二 [S], 三 [S2]): 0.2 % × 1.2."""
     row = rate(ONE_GRADE, risk_class=1, payouts=0, current_grade=2)
     check(row, 1, 0.0024, ["band:one-grade-down"])
     row = rate(ONE_GRADE, risk_class=1, payouts=0, current_grade=0)
@@ -335,9 +337,9 @@ def population():
 
 @pytest.mark.parametrize("table_id", [info.id for info in ratefloat.list_tables()])
 def test_every_builtin_table_rates_a_synthetic_population(table_id, population):
-    """Every built-in table (cn-rules.md §1–§3, tags [S]…[I] in each table's own test file) loads,
-    rates 300 synthetic employers over 2020–2024, explains every rated employer, and loses
-    none: rated + rejected = employers. On the first 40 employers the vectorised engine
+    """Every built-in table (sources and tags [S]…[I] in each table's own test file)
+    loads, rates 300 synthetic employers over 2020–2024, explains every rated employer,
+    and loses none: rated + rejected = employers. On the first 40 employers the vectorised engine
     of a class the table knows equals the plain reference model (grade, class, multiplier,
     rate, reasons)."""
     table = ratefloat.load_table(table_id)
@@ -359,7 +361,8 @@ def test_every_builtin_table_rates_a_synthetic_population(table_id, population):
 
 def test_required_parameters_are_the_ones_this_file_supplies():
     """The smoke test supplies real (illustrative) values for every built-in table with
-    required parameters (cn-rules.md §1.1, §2.3, §3.2, §3.7 [param])."""
+    required parameters (thresholds not in 71号, Shandong's 办法 or Tianjin's 42号; Chongqing's
+    truncated row: [param])."""
     needing = {info.id for info in ratefloat.list_tables() if info.parameters_required} & set(
         BUILTIN_PARAMS
     )

@@ -1,7 +1,7 @@
 """Example tests of the built-in table ``cn-ordos-2015``, one per rule row of the source.
 
-Source: Ordos' floating rule from 2015-10-01 (8-class), as summarised in
-``reference/cn-rules.md`` §3.11 [S2]:
+Source: Ordos' floating rule from 2015-10-01 (8-class; document number not seen), in the
+one secondary source listed in ``source.urls`` of cn-ordos-2015 [S2]:
 
 * class 1: in one year 4 cases graded 7–10, or 2 cases graded 1–6, or 1 death → 120 %;
   again within 3 years (2 / 1 / 1 death) → 150 %;
@@ -14,7 +14,7 @@ Source: Ordos' floating rule from 2015-10-01 (8-class), as summarised in
 Readings [I]: "again within 3 years" = still up-floated (current grade ≥ 1);
 accident-free = no recognised injury in the year; the AND applies to the whole OR group;
 down rules for classes 2–8 only; the 50 % rule from base or below; otherwise the grade is
-kept. Base rates and grades: 71号 (§1.1 [S]): class 1 0.2 % (100/120/150 %), class 4
+kept. Base rates and grades: 人社部发〔2015〕71号 [S]: class 1 0.2 % (100/120/150 %), class 4
 0.9 % (50/80/100/120/150 %).
 
 The default employer is class 4 at the base grade, 100 insured, pays 10,000 yuan a year,
@@ -112,7 +112,7 @@ CLASS_1_CASES = [
 @pytest.mark.parametrize(("values", "grade", "rate_", "expected"), CLASS_1_CASES)
 def test_class_1_counts(values, grade, rate_, expected):
     """Class 1: 4 cases 7–10 / 2 cases 1–6 / 1 death in a year → 120 %; again (2 / 1 / 1)
-    → 150 % (cn-rules.md §3.11 [S2]; "again" = still up-floated [I]). Base 0.2 %."""
+    → 150 % (Ordos rule [S2]; "again" = still up-floated [I]). Base 0.2 %."""
     check(rate(risk_class=1, **values), grade, rate_, expected)
 
 
@@ -155,7 +155,7 @@ CLASSES_2_8_CASES = [
 @pytest.mark.parametrize(("values", "grade", "rate_", "expected"), CLASSES_2_8_CASES)
 def test_classes_2_8_counts_and_fund_use(values, grade, rate_, expected):
     """Classes 2–8, item (二): ≥ 6 cases 7–10 or ≥ 3 cases 1–6 or ≥ 2 deaths, AND fund use
-    > 100 % → 150 % (§3.11 [S2]; AND over the OR group [I]). Class 4, base 0.9 %; the
+    > 100 % → 150 % (Ordos rule [S2]; AND over the OR group [I]). Class 4, base 0.9 %; the
     missing item (一) leaves smaller counts at the current grade."""
     check(rate(injuries=6, **values), grade, rate_, expected)
 
@@ -237,25 +237,25 @@ FREE_CASES = [
 @pytest.mark.parametrize(("values", "grade", "rate_", "expected"), FREE_CASES)
 def test_accident_free_years(values, grade, rate_, expected):
     """3 accident-free years: up-floated → base, base → 80 %; 5 years + city safety award
-    → 50 % (§3.11 [S2]). Class 4, base 0.9 %; years 2020–2024."""
+    → 50 % (Ordos rule [S2]). Class 4, base 0.9 %; years 2020–2024."""
     check(rate(years=FIVE_YEARS, **values), grade, rate_, expected)
 
 
 def test_class_1_has_no_down_grade():
     """Class 1 at base with 5 accident-free years and an award stays at base 0.2 %: its
-    ladder has no down grade (71号, §1.1 [S]; [I] for Ordos)."""
+    ladder has no down grade (71号 [S]; [I] for Ordos)."""
     row = rate(years=FIVE_YEARS, risk_class=1, safety_award=True)
     check(row, 0, 0.002, ["band:otherwise"])
 
 
 def test_a_year_without_a_row_is_not_accident_free():
-    """Accident-free years must be shown (cn-rules.md §3.11 [S2]; reading [I]): rows for
+    """Accident-free years must be shown (Ordos rule [S2]; reading [I]): rows for
     2022 and 2024 only (2023 missing) → not 3 accident-free years → the base grade is
     kept."""
     check(rate(years=(2022, 2024)), 0, 0.009, ["band:otherwise"])
 
 
 def test_safety_award_is_a_required_column():
-    """The city-level safety award (§3.11 [S2]) has no default: the agency supplies it."""
+    """The city-level safety award (Ordos rule [S2]) has no default: the agency supplies it."""
     assert "safety_award" in ratefloat.required_columns(RULES)
     assert "current_grade" in ratefloat.required_columns(RULES)

@@ -1,20 +1,28 @@
 """Example tests of the built-in table ``cn-qingdao-2017``, one per rule row of the source.
 
-Source: 青人社发〔2016〕24号 《青岛市工伤保险费率管理办法》 with 青人社发〔2016〕70号 base rates,
-as summarised in ``reference/cn-rules.md`` §2.5 (all [S2]: news reports of the 2015 rule
-(a), the 2017 base rates (b), the 2018 summary (c); an ordinance text (d) [S] attributed to
-Qingdao by inference [I]).
+Source: 青人社发〔2016〕24号 《青岛市工伤保险费率管理办法》 with 青人社发〔2016〕70号 base rates.
+No official text was found; the rows come from the pages listed in ``source.urls`` of
+cn-qingdao-2017:
+
+(a) news reports of the 2015 rule 《工伤保险浮动费率管理实施办法》
+    (http://macsoso.com/html/2015/01/11249.html) [S2];
+(b) the 2017 base rates of 青人社发〔2016〕70号 (https://wuxianyijin.org/news/uJ2TciNhJpNu7MOBxpKb.html)
+    [S2];
+(c) the 2018 summary (https://www.xiaoshebao.com/a/649647cc8066b684e503e225.html) [S2];
+(d) an ordinance text, city not named
+    (http://shebao.gerendangan.com/index.php/gongshangbaoxian/35406.html) [S], attributed to
+    Qingdao's 2016 办法 by inference [I].
 
 Every expected number below is worked out by hand from those texts:
 
-* base rates from 2017-01-01 (§2.5(b) [S2]): class 1 … 8 = 0.2, 0.34, 0.6, 0.77, 0.94,
+* base rates from 2017-01-01 ((b) [S2]): class 1 … 8 = 0.2, 0.34, 0.6, 0.77, 0.94,
   1.1, 1.36, 1.62 %;
-* grades (§2.5(a) [S2]): up two (120 %, 150 %), down only one (80 %);
-* window: 上年度, one year (§2.5(d) [S]): for as_of 2025-01-01 the year 2024;
+* grades ((a) [S2]): up two (120 %, 150 %), down only one (80 %);
+* window: 上年度, one year ((d) [S]): for as_of 2025-01-01 the year 2024;
 * 支缴率 = benefits paid for the employer's injuries in the year ÷ premiums actually paid
-  (§2.5(d) [S]).
+  ((d) [S]).
 
-The five-row table (§2.5(a) [S2], repeated in (c)):
+The five-row table ((a) [S2], repeated in (c)):
 
 =================  ==================  ======
 新工伤 in the year  支缴率               result
@@ -147,7 +155,7 @@ FIVE_ROW_CASES = [
 
 @pytest.mark.parametrize(("values", "grade", "multiplier", "rate_", "expected"), FIVE_ROW_CASES)
 def test_five_rows(values, grade, multiplier, rate_, expected):
-    """The five-row 新工伤 × 支缴率 table (cn-rules.md §2.5(a) and (c) [S2]) with its
+    """The five-row 新工伤 × 支缴率 table ((a) and (c) in the module docstring [S2]) with its
     boundaries: "≤ 120 %", "> 120 % and ≤ 300 %", "> 300 %"."""
     check(rate(qingdao(**values)), grade, multiplier, rate_, expected)
 
@@ -166,7 +174,7 @@ def test_five_rows(values, grade, multiplier, rate_, expected):
 )
 def test_rates_per_class(risk_class, base, down, top):
     """Qingdao 2017 base rates 0.2, 0.34, 0.6, 0.77, 0.94, 1.1, 1.36, 1.62 %
-    (青人社发〔2016〕70号, cn-rules.md §2.5(b) [S2]) × 80 % / 100 % / 150 % (§2.5(a) [S2]);
+    (青人社发〔2016〕70号 [S2]) × 80 % / 100 % / 150 % (the 2015 rule [S2]);
     with the default parameter, classes 2–8 float."""
     at_base = rate(qingdao(risk_class=risk_class, payouts=15_000.0))
     assert float(at_base["base_rate"]) == pytest.approx(base, abs=1e-12)
@@ -191,7 +199,7 @@ def test_rates_per_class(risk_class, base, down, top):
     ],
 )
 def test_class_1_not_floated(values):
-    """ "一类行业不实行费率浮动" (cn-rules.md §2.5(a) [S2]: "Class 1: no float"): base 0.2 %."""
+    """ "一类行业不实行费率浮动" (the 2015 rule [S2]): base 0.2 %."""
     row = rate(qingdao(risk_class=1, **values))
     check(row, 0, 1.0, 0.002, ["eligibility:not-floated-class"])
 
@@ -207,7 +215,7 @@ NOT_FLOATED_PARAM_CASES = [
     ("risk_class", "grade", "multiplier", "rate_", "expected"), NOT_FLOATED_PARAM_CASES
 )
 def test_not_floated_classes_1_and_2(risk_class, grade, multiplier, rate_, expected):
-    """ "Classes 1 and 2: no floating; classes 3–8 float" (ordinance text, cn-rules.md §2.5(d)
+    """ "Classes 1 and 2: no floating; classes 3–8 float" (the ordinance text
     [S], attributed to Qingdao 2016 [I]), selected with params not_floated_classes=[1, 2].
     Employer with no new injury and 支缴率 0 (80 % where floated)."""
     row = rate(qingdao(risk_class=risk_class), params={"not_floated_classes": [1, 2]})
@@ -245,7 +253,7 @@ NEW_EMPLOYER_CASES = [
 @pytest.mark.parametrize(("values", "grade", "expected"), NEW_EMPLOYER_CASES)
 def test_new_employer_under_one_year(values, grade, expected):
     """ "Employers first insured last year with < 1 year of contributions: base rate"
-    (cn-rules.md §2.5(d) [S]; 上年度新参保且缴费不满一年). Class 4: base 0.77 %, 80 % 0.616 %."""
+    (the ordinance text [S]; 上年度新参保且缴费不满一年). Class 4: base 0.77 %, 80 % 0.616 %."""
     row = rate(qingdao(**values))
     check(row, grade, {0: 1.0, -1: 0.8}[grade], {0: 0.0077, -1: 0.00616}[grade], expected)
 
@@ -264,7 +272,7 @@ FLAGS = [
 @pytest.mark.parametrize("flag", FLAGS)
 def test_flag_bars_the_down_float(flag):
     """Arrears, benefit fraud and under-reported payroll/headcount → no down-float
-    (cn-rules.md §2.5(c) [S2]). No new injury, 支缴率 0 would be 80 %; with the flag set in
+    (the 2018 summary [S2]). No new injury, 支缴率 0 would be 80 %; with the flag set in
     2024 → base 0.77 %."""
     row = rate(qingdao(**{flag: True}))
     check(row, 0, 1.0, 0.0077, ["band:no-injury-low", f"modifier:{flag}-no-down"])
@@ -272,7 +280,7 @@ def test_flag_bars_the_down_float(flag):
 
 @pytest.mark.parametrize("flag", FLAGS)
 def test_flag_does_not_stop_an_up_float(flag):
-    """The flags bar a *down*-float only (cn-rules.md §2.5(c) [S2]): new injury, 支缴率
+    """The flags bar a *down*-float only (the 2018 summary [S2]): new injury, 支缴率
     200 % → 120 % = 0.924 % stands."""
     row = rate(qingdao(payouts=20_000.0, injuries=1, **{flag: True}))
     assert int(row["grade"]) == 1
@@ -282,7 +290,7 @@ def test_flag_does_not_stop_an_up_float(flag):
 
 def test_flags_given_as_text():
     """Agency extracts carry flags as 是/否 or yes/no; 是 (arrears) bars the 80 %
-    (cn-rules.md §2.5(c) [S2])."""
+    (the 2018 summary [S2])."""
     row = rate(qingdao(arrears="是", fraud="否", concealment="no"))
     check(row, 0, 1.0, 0.0077, ["band:no-injury-low", "modifier:arrears-no-down"])
 
@@ -293,7 +301,7 @@ def test_flags_given_as_text():
 
 
 def test_window_is_the_previous_year_only():
-    """上年度 = one year (cn-rules.md §2.5(d) [S]): for 2025 rates only 2024 counts. 2023
+    """上年度 = one year (the ordinance text [S]): for 2025 rates only 2024 counts. 2023
     (3 injuries, 支缴率 500 %) and 2025 (same) are ignored; 2024 is clean → 80 %."""
     rows = qingdao(years=(2023, 2024, 2025), payouts=[50_000.0, 0.0, 50_000.0], injuries=[3, 0, 3])
     check(rate(rows), -1, 0.8, 0.00616, ["band:no-injury-low"])
@@ -301,14 +309,14 @@ def test_window_is_the_previous_year_only():
 
 def test_payouts_on_zero_contributions_with_injury_go_to_150_percent():
     """x/0 → +inf: a new injury and 5,000 yuan of benefits on no premium paid is a 支缴率
-    above 300 % → 150 % (cn-rules.md §2.5(a) [S2]): 0.77 % × 1.5 = 1.155 %."""
+    above 300 % → 150 % (the 2015 rule [S2]): 0.77 % × 1.5 = 1.155 %."""
     row = rate(qingdao(contributions=0.0, payouts=5_000.0, injuries=1))
     assert math.isinf(float(row["payout_ratio"]))
     check(row, 2, 1.5, 0.01155, ["band:injury-high"])
 
 
 def test_payouts_on_zero_contributions_without_injury_is_the_above_120_row():
-    """x/0 → +inf with no new injury: 支缴率 > 120 % → base (cn-rules.md §2.5(a) [S2]); the
+    """x/0 → +inf with no new injury: 支缴率 > 120 % → base (the 2015 rule [S2]); the
     reason is that row, not the fallback."""
     row = rate(qingdao(contributions=0.0, payouts=5_000.0))
     assert math.isinf(float(row["payout_ratio"]))

@@ -1,10 +1,11 @@
 """Example tests of the built-in table ``cn-shandong-2024``, one per rule of the sources.
 
-Sources, as summarised in ``reference/cn-rules.md``: 鲁人社发〔2023〕18号 (§2.2 [S]: from
-2024-01-01 province-wide base rates 0.2, 0.4, 0.7, 0.9, 1.1, 1.3, 1.6, 1.9 %);
-鲁人社函〔2025〕5号 (§2.4 [S]: 2025 base rates −20 %, i.e. 0.16 … 1.52 % [I, arithmetic]);
-the floating 办法 draft (§2.3 [S]: exists, thresholds not retrievable → required
-parameters). Grades and the floor follow 人社部发〔2015〕71号 (§1.1) [I for Shandong].
+Sources (the pages listed in ``source.urls`` of cn-shandong-2024): 鲁人社发〔2023〕18号 ([S]:
+from 2024-01-01 province-wide base rates 0.2, 0.4, 0.7, 0.9, 1.1, 1.3, 1.6, 1.9 %);
+鲁人社函〔2025〕5号 ([S]: 2025 base rates −20 %, i.e. 0.16 … 1.52 % [I, arithmetic]);
+《山东省工伤保险费率浮动管理办法(征求意见稿)》 of August 2024 (hrss.shandong.gov.cn [S]:
+exists, thresholds not retrievable → required parameters). Grades and the floor follow
+人社部发〔2015〕71号 [I for Shandong].
 
 Arithmetic of the 2025 base rates (× 0.8): 0.2 → 0.16, 0.4 → 0.32, 0.7 → 0.56, 0.9 → 0.72,
 1.1 → 0.88, 1.3 → 1.04, 1.6 → 1.28, 1.9 → 1.52 %.
@@ -39,8 +40,8 @@ def check(row, grade, base_rate, rate_, expected_reasons):
 
 
 def test_description_says_the_agency_must_supply_the_thresholds():
-    """§2.3 [S]: the floating articles were not retrievable; the table says so and leaves
-    every threshold to the agency (confidence template)."""
+    """The 2024 draft 办法 [S]: the floating articles were not retrievable; the table says so
+    and leaves every threshold to the agency (confidence template)."""
     table = ratefloat.load_table(RULES)
     assert table.confidence == "template"
     assert "agency MUST supply" in (table.description or "")
@@ -50,7 +51,7 @@ def test_description_says_the_agency_must_supply_the_thresholds():
 
 
 def test_missing_thresholds_raise_parameter_error_listing_them():
-    """§2.3 [S]: thresholds unknown → rerate refuses to guess and lists every one."""
+    """The 2024 draft 办法 [S]: thresholds unknown → rerate refuses to guess and lists every one."""
     with pytest.raises(ratefloat.ParameterError) as error:
         ratefloat.rerate(extract(employer("A", years=(2024,))), rules=RULES, as_of="2025-03-01")
     message = str(error.value)
@@ -72,7 +73,7 @@ BASE_2025 = [0.0016, 0.0032, 0.0056, 0.0072, 0.0088, 0.0104, 0.0128, 0.0152]
     ],
 )
 def test_2025_base_rates_are_cut_by_20_percent(risk_class, base_rate):
-    """鲁人社函〔2025〕5号 (§2.4 [S]): 2025 base rates −20 %, 0.16 … 1.52 % [I, arithmetic].
+    """鲁人社函〔2025〕5号 [S]: 2025 base rates −20 %, 0.16 … 1.52 % [I, arithmetic].
     As of 2025-03-01, 支缴率 70 % (base band) pays the cut base rate."""
     row = rate("2025-03-01", 2024, risk_class=risk_class, payouts=7_000)
     check(row, 0, base_rate, base_rate, ["band:otherwise", "cut:lu-2025-cut"])
@@ -86,20 +87,20 @@ def test_2025_base_rates_are_cut_by_20_percent(risk_class, base_rate):
     ],
 )
 def test_2024_base_rates_have_no_cut(risk_class, base_rate):
-    """鲁人社发〔2023〕18号 (§2.2 [S]): from 2024-01-01 base rates 0.2 … 1.9 %; as of
+    """鲁人社发〔2023〕18号 [S]: from 2024-01-01 base rates 0.2 … 1.9 %; as of
     2024-06-01 the 2025 cut is not yet in force."""
     row = rate("2024-06-01", 2023, risk_class=risk_class, payouts=7_000)
     check(row, 0, base_rate, base_rate, ["band:otherwise"])
 
 
 def test_cut_ends_with_2025():
-    """The cut is for 2025 (§2.4 [S]): as of 2026-01-01 class 4 is back at 0.9 %."""
+    """The cut is for 2025 (鲁人社函〔2025〕5号 [S]): as of 2026-01-01 class 4 is back at 0.9 %."""
     row = rate("2026-01-01", 2025, payouts=7_000)
     check(row, 0, 0.009, 0.009, ["band:otherwise"])
 
 
 def test_cut_applies_on_its_last_day():
-    """In force 2025-01-01 … 2025-12-31 (§2.4 [S], "2025"): as of 2025-12-31 class 4 0.72 %."""
+    """In force 2025-01-01 … 2025-12-31 (5号 [S], "2025"): as of 2025-12-31 class 4 0.72 %."""
     row = rate("2025-12-31", 2024, payouts=7_000)
     check(row, 0, 0.0072, 0.0072, ["band:otherwise", "cut:lu-2025-cut"])
 
@@ -114,20 +115,20 @@ GRADE_CASES = [
 
 @pytest.mark.parametrize(("payouts", "grade", "rate_", "expected"), GRADE_CASES)
 def test_grades_apply_to_the_cut_base(payouts, grade, rate_, expected):
-    """Grades (71号, §1.1 [S]; [I] for Shandong) at the agency's thresholds [param], on the
-    2025 base cut by 20 % (§2.4 [S]): class 4 base 0.72 %."""
+    """Grades (71号 [S]; [I] for Shandong) at the agency's thresholds [param], on the
+    2025 base cut by 20 % (鲁人社函〔2025〕5号 [S]): class 4 base 0.72 %."""
     row = rate("2025-03-01", 2024, payouts=payouts)
     check(row, grade, 0.0072, rate_, [*expected, "cut:lu-2025-cut"])
 
 
 def test_class_1_not_floated_down():
-    """Class 1 has no down grade (71号 §1.1 [S]; [I] for Shandong): 2025 base 0.16 %."""
+    """Class 1 has no down grade (71号 [S]; [I] for Shandong): 2025 base 0.16 %."""
     row = rate("2025-03-01", 2024, risk_class=1, payouts=0)
     check(row, 0, 0.0016, 0.0016, ["band:payout-50", "modifier:class-1-no-down", "cut:lu-2025-cut"])
 
 
 def test_floor_is_the_cut_class_1_base():
-    """Floor at the class-1 base in force (71号 §1.1 [S2]; [I] for Shandong): in 2025 class
+    """Floor at the class-1 base in force (71号 [S2]; [I] for Shandong): in 2025 class
     2 at 50 % is 0.32 % × 0.5 = 0.16 %, exactly the cut class-1 base, so it does not bind."""
     row = rate("2025-03-01", 2024, risk_class=2, payouts=0)
     check(row, -2, 0.0032, 0.0016, ["band:payout-50", "cut:lu-2025-cut"])

@@ -1,16 +1,19 @@
 """Example tests of the built-in table ``cn-shenzhen-2018``, one per rule row of the source.
 
-Sources, as summarised in ``reference/cn-rules.md``:
+Sources (the pages listed in ``source.urls`` of cn-shenzhen-2018):
 
-* §3.3 (c) [S] (attribution to Shenzhen's 2018 办法 [I]): 支缴率 = 0 → −2 grades;
-  (0, 50 %] → −1; (50 %, 100 %] → base; (100 %, 150 %] → +1; > 150 % → +2; class 1 in the
-  down rows → base; a level-1 standardisation certificate → a further 2 grades down;
-* §3.3 (b) [S2]: class 1 three grades, no down-float; floor = the class-1 base; cycle
-  every 2 years (a two-year window: as of 2025-01-01 the years 2023 and 2024);
-* §3.4 [S]: Shenzhen base rates 2021-05-01 … 2022-06-30: 0.14 0.28 0.49 0.63 0.66 0.78
-  0.96 1.14 %; from 2024-07-01: 0.2 0.4 0.6 0.8 0.9 1.0 1.2 1.4 %.
+* the table text (http://www.6065bob.com/changshi/359000.html) [S] (attribution to
+  Shenzhen's 2018 办法 [I]): 支缴率 = 0 → −2 grades; (0, 50 %] → −1; (50 %, 100 %] →
+  base; (100 %, 150 %] → +1; > 150 % → +2; class 1 in the down rows → base; a level-1
+  standardisation certificate → a further 2 grades down;
+* summaries of the 2018 办法 (cgcc.org.hk, toubaow.com) [S2]: class 1 three grades, no
+  down-float; floor = the class-1 base; cycle every 2 years (a two-year window: as of
+  2025-01-01 the years 2023 and 2024);
+* Guangdong's 省级统筹工伤保险行业基准费率标准过渡办法 (附件2; fcym66.cn) [S]: Shenzhen
+  base rates 2021-05-01 … 2022-06-30: 0.14 0.28 0.49 0.63 0.66 0.78 0.96 1.14 %; from
+  2024-07-01: 0.2 0.4 0.6 0.8 0.9 1.0 1.2 1.4 %.
 
-Grades as 71号 (§1.1 [S]): class 1 100/120/150 %, classes 2–8 50/80/100/120/150 %. The
+Grades as 人社部发〔2015〕71号 [S]: class 1 100/120/150 %, classes 2–8 50/80/100/120/150 %. The
 default employer is class 4 (0.8 % from 2024-07-01), pays 10,000 yuan a year (20,000 over
 the window), no payouts, no certificate.
 """
@@ -58,8 +61,8 @@ ROW_CASES = [
 
 @pytest.mark.parametrize(("payouts", "grade", "rate_", "expected"), ROW_CASES)
 def test_payout_rows(payouts, grade, rate_, expected):
-    """The five 支缴率 rows with their brackets (cn-rules.md §3.3 (c) [S]); class 4 at
-    0.8 % (§3.4 [S], from 2024-07-01)."""
+    """The five 支缴率 rows with their brackets (the table text [S]); class 4 at
+    0.8 % (Guangdong 附件2 [S], from 2024-07-01)."""
     check(rate(payouts=payouts), grade, rate_, expected)
 
 
@@ -81,8 +84,8 @@ def test_payout_rows(payouts, grade, rate_, expected):
     ],
 )
 def test_class_1_no_down_float(payouts, grade, rate_, expected):
-    """Class 1 in the two down rows → base (§3.3 (c) [S]; (b) [S2]); its up grades
-    120 %/150 % of 0.2 %."""
+    """Class 1 in the two down rows → base (the table text [S]; the 2018 summary [S2]); its
+    up grades 120 %/150 % of 0.2 %."""
     check(rate(risk_class=1, payouts=payouts), grade, rate_, expected)
 
 
@@ -127,20 +130,20 @@ CERTIFICATE_CASES = [
 
 @pytest.mark.parametrize(("values", "grade", "rate_", "expected"), CERTIFICATE_CASES)
 def test_level_1_certificate_two_further_grades_down(values, grade, rate_, expected):
-    """A valid level-1 standardisation certificate → a further 2 grades down (§3.3 (c)
-    [S]); class 1 never below base ([S]); grades end at 50 % (§1.1 [S])."""
+    """A valid level-1 standardisation certificate → a further 2 grades down (the table
+    text [S]); class 1 never below base ([S]); grades end at 50 % (71号 [S])."""
     check(rate(safety_level=1, **values), grade, rate_, expected)
 
 
 @pytest.mark.parametrize("level", [2, 3])
 def test_level_2_and_3_certificates_have_no_encoded_effect(level):
-    """The level-2/3 row is truncated in the source (cn-rules.md §3.3 (c), no tag:
-    "truncated"): no effect is encoded, so 70 % stays at base 0.8 %."""
+    """The level-2/3 row is truncated in the source (the table text is cut
+    off there): no effect is encoded, so 70 % stays at base 0.8 %."""
     check(rate(safety_level=level, payouts=[7_000, 7_000]), 0, 0.008, ["band:payout-le-100"])
 
 
 def test_floor_at_the_class_1_base():
-    """Floor = Shenzhen's class-1 base (§3.3 (b) [S2]). With the real bases 50 % of class 2
+    """Floor = Shenzhen's class-1 base (the 2018 summary [S2]). With the real bases 50 % of class 2
     is 0.2 %, exactly the floor; with a class-3 base lowered to 0.35 % in a copy, 50 % is
     0.175 % < 0.2 % → raised to 0.2 %."""
     check(rate(risk_class=2), -2, 0.002, ["band:payout-zero"])
@@ -164,7 +167,7 @@ BASE_2024 = [0.002, 0.004, 0.006, 0.008, 0.009, 0.010, 0.012, 0.014]
     ],
 )
 def test_base_rates_by_date(as_of, years, bases):
-    """Shenzhen's base rates under Guangdong pooling (§3.4 [S]): the 2021 transition and
+    """Shenzhen's base rates under Guangdong pooling (附件2 [S]): the 2021 transition and
     the provincial rates from 2024-07-01; 支缴率 70 % → base."""
     for risk_class, base in enumerate(bases, start=1):
         row = rate(as_of, years, risk_class=risk_class, payouts=[7_000, 7_000])
@@ -173,7 +176,7 @@ def test_base_rates_by_date(as_of, years, bases):
 
 
 def test_two_year_cycle_window():
-    """Cycle every 2 years (§3.3 (b) [S2]): as of 2025-01-01 the window is 2023–2024, so a
+    """Cycle every 2 years (the 2018 summary [S2]): as of 2025-01-01 the window is 2023–2024, so a
     2022 payout is ignored, and 支缴率 = (0 + 12,000) / 20,000 = 60 % → base."""
     row = rate(years=(2022, 2023, 2024), payouts=[50_000, 0, 12_000])
     assert float(row["payout_ratio"]) == pytest.approx(0.6)
@@ -182,7 +185,7 @@ def test_two_year_cycle_window():
 
 def test_unknown_transition_base_rates_are_not_silently_replaced():
     """Shenzhen's base rates for 2022-07-01 … 2024-06-30 come from a city transition plan
-    that was not retrieved (cn-rules.md §3.4, no tag: "not retrieved"). Rating as of
+    that was not found (Guangdong 附件2 only names it). Rating as of
     2023-07-01 must not silently charge the 2024-07-01 rates (0.8 % for class 4) — it
     should refuse (e.g. a ParameterError asking for the span's rates).
 

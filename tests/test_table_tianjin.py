@@ -1,7 +1,7 @@
 """Example tests of the built-in table ``cn-tianjin-2012``, one per rule row of the source.
 
-Source: 津人社局发〔2012〕42号 《关于完善工伤保险浮动费率有关问题的通知》, as summarised in
-``reference/cn-rules.md`` §3.2 (all rows [S]):
+Source: 津人社局发〔2012〕42号 《关于完善工伤保险浮动费率有关问题的通知》 (the pages listed in
+``source.urls`` of cn-tianjin-2012; all rows [S] — seen in the source text):
 
 * 工伤发生率 = registered injuries (excluding 老工伤) ÷ average insured contributors;
   denominators below 50 are taken as 50;
@@ -12,7 +12,7 @@ Source: 津人社局发〔2012〕42号 《关于完善工伤保险浮动费率�
 
 The 支缴率 → grade table was not retrieved: ``AGENCY`` supplies illustrative thresholds
 (20 %, 50 %, 100 %, 150 %, from no source) and a city rate of 0.4 % (4 ‰). Base rates are
-the national 71号 rates (§1.1 [S]; [I] for Tianjin): class 4 0.9 %, class 5 1.1 %.
+the national 人社部发〔2015〕71号 rates ([S]; [I] for Tianjin): class 4 0.9 %, class 5 1.1 %.
 
 The default employer is class 4, 100 insured, pays 10,000 yuan a year; one-year window,
 as of 2025-01-01 the year 2024 (history: 2023).
@@ -48,7 +48,7 @@ def check(row, grade, rate_, expected_reasons, rated_class=None):
 
 
 def test_missing_parameters_are_named():
-    """The base table (§3.2 "not retrieved") and the published city average (§3.2 [S])
+    """The base table (not found in any copy of 42号) and the published city average (42号 [S])
     are left to the agency: rerate names all five."""
     with pytest.raises(ratefloat.ParameterError) as error:
         ratefloat.rerate(extract(employer("A", years=(2024,))), rules=RULES, as_of="2025-01-01")
@@ -62,14 +62,14 @@ def test_missing_parameters_are_named():
 
 
 def test_injury_rate_denominator_below_50_is_50():
-    """§3.2 [S] "denominators below 50 are taken as 50": 1 injury, 20 insured → 1/50 = 2 %
+    """42号 [S] "denominators below 50 are taken as 50": 1 injury, 20 insured → 1/50 = 2 %
     (not 1/20 = 5 %); relative to the city's 0.4 % → 5 (not 12.5)."""
     row = rate(avg_insured=20.0, injuries=1, payouts=7_000)
     assert float(row["relative_injury_rate"]) == pytest.approx(5.0)
 
 
 def test_the_floor_of_50_can_keep_an_employer_below_three_times():
-    """§3.2 [S]: with a city rate of 1 %, 1 injury among 20 insured is 1/50 = 2 % = 2 × the
+    """42号 [S]: with a city rate of 1 %, 1 injury among 20 insured is 1/50 = 2 % = 2 × the
     city average (5 × without the floor of 50) → no adjustment: 支缴率 70 % → base 0.9 %."""
     row = rate(
         params={**AGENCY, "city_injury_rate": 0.01}, avg_insured=20.0, injuries=1, payouts=7_000
@@ -79,7 +79,7 @@ def test_the_floor_of_50_can_keep_an_employer_below_three_times():
 
 
 def test_relative_rate_uses_the_published_figure_not_the_batch():
-    """The city average is the published figure (§3.2 [S] "published each Q1"): a batch
+    """The city average is the published figure (42号 [S] "published each Q1"): a batch
     whose own average differs does not change the comparison. Employer A: 2/100 = 2 %, ÷
     0.4 % = 5, whoever else is in the batch."""
     frame = extract(
@@ -135,7 +135,7 @@ ADJUSTMENT_CASES = [
 
 @pytest.mark.parametrize(("values", "grade", "rate_", "expected"), ADJUSTMENT_CASES)
 def test_adjustments_above_three_times_the_city_average(values, grade, rate_, expected):
-    """津人社局发〔2012〕42号 (§3.2 [S]): own 发生率 > 3 × the city average turns a 支缴率
+    """津人社局发〔2012〕42号 [S]: own 发生率 > 3 × the city average turns a 支缴率
     result of "down" into base, "base" into 120 %, "120 %" into 150 %. Class 4, 0.9 %."""
     check(rate(**values), grade, rate_, expected)
 
@@ -149,7 +149,7 @@ def test_adjustments_above_three_times_the_city_average(values, grade, rate_, ex
     ],
 )
 def test_exactly_three_times_is_not_more_than_three(payouts, grade, rate_, expected):
-    """ "超过" three times (§3.2 [S], "> 3 ×"): 12 injuries among 1,000 insured = 1.2 % =
+    """ "超过" three times (42号 [S], "> 3 ×"): 12 injuries among 1,000 insured = 1.2 % =
     exactly 3 × 0.4 % → no adjustment."""
     row = rate(avg_insured=1_000.0, injuries=12, payouts=payouts)
     assert float(row["relative_injury_rate"]) == pytest.approx(3.0)
@@ -162,27 +162,27 @@ def test_exactly_three_times_is_not_more_than_three(payouts, grade, rate_, expec
 
 
 def test_two_years_above_300_percent_rate_as_the_next_class():
-    """§3.2 [S]: 支缴率 > 300 % in 2023 and 2024 → floated as class 5 (base 1.1 %): the
+    """42号 [S]: 支缴率 > 300 % in 2023 and 2024 → floated as class 5 (base 1.1 %): the
     支缴率 result is 150 % → 1.1 % × 1.5 = 1.65 %."""
     row = rate(years=(2023, 2024), payouts=[35_000, 35_000])
     check(row, 2, 0.0165, ["band:payout-150", "modifier:two-years-over-300"], rated_class=5)
 
 
 def test_one_year_above_300_percent_is_not_enough():
-    """Two *consecutive* years (§3.2 [S]): 2023 at 200 %, 2024 at 350 % → class 4 stays,
+    """Two *consecutive* years (42号 [S]): 2023 at 200 %, 2024 at 350 % → class 4 stays,
     150 % of 0.9 % = 1.35 %."""
     row = rate(years=(2023, 2024), payouts=[20_000, 35_000])
     check(row, 2, 0.0135, ["band:payout-150"], rated_class=4)
 
 
 def test_exactly_300_percent_is_not_above():
-    """ "超过300%" (§3.2 [S]): 300 % in both years → no reclassification."""
+    """ "超过300%" (42号 [S]): 300 % in both years → no reclassification."""
     row = rate(years=(2023, 2024), payouts=[30_000, 30_000])
     check(row, 2, 0.0135, ["band:payout-150"], rated_class=4)
 
 
 def test_an_earlier_pair_of_years_does_not_count():
-    """The last two adjustment years (§3.2 [S]): 2022 and 2023 above 300 %, 2024 at 200 %
+    """The last two adjustment years (42号 [S]): 2022 and 2023 above 300 %, 2024 at 200 %
     → no reclassification as of 2025-01-01."""
     row = rate(years=(2022, 2023, 2024), payouts=[35_000, 35_000, 20_000])
     check(row, 2, 0.0135, ["band:payout-150"], rated_class=4)
@@ -190,6 +190,6 @@ def test_an_earlier_pair_of_years_does_not_count():
 
 def test_class_8_has_no_higher_class():
     """Class 8 (1.9 %) above 300 % twice: there is no class 9, so it stays class 8 at
-    150 % = 2.85 % and the limit is named (§3.2 [S]; [I] for the top class)."""
+    150 % = 2.85 % and the limit is named (42号 [S]; [I] for the top class)."""
     row = rate(years=(2023, 2024), risk_class=8, payouts=[35_000, 35_000])
     check(row, 2, 0.0285, ["band:payout-150", "bound:reclassify-limit"], rated_class=8)

@@ -554,7 +554,7 @@ def render_model_reference() -> str:
         for name, field in cls.model_fields.items():
             out.append(
                 f"| `{name}` | {_type(field.annotation)} | {_default(field)} "
-                f"| {_field_note(cls, name, field)} |"
+                f"| {_field_note(field)} |"
             )
         out.append("")
     out.append("### Names every expression can read\n")
@@ -574,93 +574,9 @@ def render_model_reference() -> str:
     return "\n".join(out)
 
 
-#: What a field means, where the model itself gives no description. Looked up as
-#: ``Model.field``, then ``field``; the model's own description wins.
-FIELD_NOTES: dict[str, str] = {
-    "id": "Rule id: letters, digits, `_ . : -`; unique in the table. Named in `reasons`.",
-    "cite": "The sentence or article of the source this encodes.",
-    "tag": "Evidence: `S` seen in the source, `S2` secondary source, `I` inferred, "
-    "`U` recalled, `param` left to the agency.",
-    "note": "Free text for reviewers.",
-    "when": "Condition in the expression language.",
-    "grade": "Absolute grade: an offset from the base grade (0 = base rate).",
-    "step": "Grade relative to the employer's current grade (needs `current_grade`).",
-    "effective_from": "First day in force.",
-    "effective_to": "Last day in force (none: open-ended).",
-    "min_rate": "Floor on the rate: a number, or `{class_base: N}`.",
-    "max_rate": "Cap on the rate: a number, or `{class_base: N}`.",
-    "description": "Free text, shown in listings.",
-    "RuleTable.schema_version": "Version of the rule-table format.",
-    "RuleTable.id": "Table id: lower-case letters, digits, `. _ -`. Passed as `rules=`.",
-    "RuleTable.name": "Human-readable name, with the document number.",
-    "RuleTable.jurisdiction": "The pooling area, e.g. `CN-JS 江苏省`.",
-    "RuleTable.source": "The document the rules come from.",
-    "RuleTable.effective_from": "First day the table's rates are in force.",
-    "RuleTable.effective_to": "Last day the table's rates are in force.",
-    "RuleTable.version": "The table's own version, recorded with every result.",
-    "RuleTable.confidence": "How far the whole table can be trusted.",
-    "RuleTable.window": "The experience window (考核期).",
-    "RuleTable.parameters": "Values the agency supplies, by name.",
-    "RuleTable.inputs": "Columns read beyond the vocabulary, by name.",
-    "RuleTable.indicators": "The table's indicators, by name; they extend or redefine "
-    "`payout_ratio` and `injury_rate`.",
-    "RuleTable.ladders": "Grade ladders (浮动档次), by name.",
-    "RuleTable.classes": "Risk classes (行业风险类别) rated, by number.",
-    "RuleTable.eligibility": "Employers not floated (不浮动情形); first match.",
-    "RuleTable.bands": "Grade from the indicators.",
-    "RuleTable.combine": "`first`: the first band that matches wins; `max`: the highest "
-    "grade of all matching bands.",
-    "RuleTable.otherwise": "Outcome when no band matches.",
-    "RuleTable.modifiers": "Adjustments after the bands, in order.",
-    "RuleTable.movement": "Limits on the move from the current grade.",
-    "RuleTable.bounds": "Floors and caps on the final rate.",
-    "RuleTable.cuts": "Phased cuts (阶段性降费).",
-    "RuleTable.rounding": "Precision of rates and money.",
-    "Source.notes": "What was read, where, and what was missing or inferred.",
-    "Parameter.type": "`number`, `bool`, or `list` (of numbers, for `in`).",
-    "Parameter.default": "Value when the caller gives none; without one the parameter is required.",
-    "Parameter.description": "What the value means and where it comes from.",
-    "InputSpec.kind": "How values are checked.",
-    "InputSpec.aggregate": "How years are combined over the window (default: `any` for "
-    "flags, `sum` otherwise).",
-    "Indicator.numerator": "Numeric column summed (or aggregated) over the window.",
-    "Indicator.denominator": "Numeric column the numerator is divided by.",
-    "Indicator.expr": "An expression over columns, parameters and earlier indicators.",
-    "Ladder.mode": "`multiply`: base rate × value; `add`: base rate + value; `current`: "
-    "current rate × value.",
-    "Ladder.grades": "Grade → value; consecutive grades including 0, values rising.",
-    "ClassRate.base_rate": "Base rate (基准费率) as a fraction of payroll (0.009 = 0.9 %).",
-    "ClassRate.ladder": "Name of the class's ladder.",
-    "Outcome.grade": "Absolute grade.",
-    "EligibilityRule.outcome": "The fixed outcome (default: grade 0, the base rate).",
-    "IntervalRow.interval": "Interval with explicit brackets: `[0, 1.2]`, `(1.2, 3.0]`, "
-    "`(3.0, inf)`.",
-    "IntervalRow.id": "Reason id of the row (default `<band id>:<interval>`).",
-    "BandRule.when": "Condition; on a threshold table, a guard.",
-    "BandRule.indicator": "The indicator a threshold table splits.",
-    "BandRule.domain": "The range the rows must cover exactly.",
-    "BandRule.rows": "The rows of a threshold table, in increasing order.",
-    "Modifier.action": "`no_down`, `no_up`, `bump`, `set_grade`, `top`, `bottom`, "
-    "`reclassify`, `rate_factor` or `rate_add`.",
-    "Modifier.by": "Amount for `bump`, `reclassify`, `rate_factor`, `rate_add`.",
-    "Modifier.grade": "Grade for `set_grade`.",
-    "RateBound.value": "A rate, as a fraction of payroll.",
-    "RateBound.class_base": "The base rate of this class.",
-    "Bounds.per_class": "Floors and caps of single classes, by class number.",
-    "BaseRateSchedule.rates": "Base rate per class in this date range; absent when unknown.",
-    "Cut.factor": "Factor in (0, 1]: 0.8 for a 20 % cut.",
-    "Cut.applies_to": "`base`: the base rates, before the ladder; `rate`: the final rate.",
-    "Cut.min_rate": "Floor after a cut on the rate.",
-    "Rounding.rate_decimals": "Decimals of rates (fractions of payroll).",
-    "Rounding.money_decimals": "Decimals of money (yuan): 2 is the fen.",
-    "Rounding.mode": "Always half up (四舍五入).",
-}
-
-
-def _field_note(cls: type, name: str, field: Any) -> str:
-    if field.description:
-        return _cell(field.description)
-    return FIELD_NOTES.get(f"{cls.__name__}.{name}") or FIELD_NOTES.get(name, "")
+def _field_note(field: Any) -> str:
+    """The field's own description (every field of the model has one: a test checks it)."""
+    return _cell(field.description or "")
 
 
 def _models_in(annotation: Any) -> list[type]:

@@ -1,14 +1,20 @@
 """Reproducible synthetic employer populations for examples, tests and benchmarks.
 
-The generator draws a Shandong-like population of insured employers following the
-recommended parameter set of ``reference/stats.md`` §6 and lands on the sanity targets of
-§5 (system payout ratio 0.6-0.9, payroll-weighted base rate about 0.7 %, almost no claims
-at low-risk employers). Everything is vectorised numpy: no Python loop per employer.
+The generator draws a Shandong-like population of insured employers from published
+aggregates (Shandong's 2018 economic census, 人社部发〔2015〕71号 base rates, the benefit
+schedule of 《工伤保险条例》, national fund statistics) plus flagged assumptions, and lands on
+published sanity targets: a system payout ratio of 0.6-0.9 (national fund expenditure ÷
+revenue 0.59 in 2008 and 0.61 in 2011, China Statistical Yearbook), a payroll-weighted base
+rate about 0.7 % (the national average after 71号 ≈ 0.75 %), almost no claims at low-risk
+employers. Every parameter, its source and whether it is published, derived or an
+assumption: ``docs/concepts/synthetic-data.md``. Everything is vectorised numpy: no Python
+loop per employer.
 
 Public API
 ----------
 :func:`employer_years`
-    One row per employer-year with the column vocabulary of ``DESIGN.md`` §2.
+    One row per employer-year with the extract's column vocabulary
+    (``ratefloat.schema.COLUMNS``).
 :func:`claims`
     Claim-level rows that reconcile exactly with an employer-year frame.
 :class:`SynthParams`, :data:`PRESETS`
@@ -109,9 +115,10 @@ CLAIM_COLUMNS: Mapping[str, str] = MappingProxyType(
     }
 )
 
-# Risk class -> GB/T 4754-2011 大类 codes: annex of 人社部发〔2015〕71号 as transcribed in
-# reference/cn-rules.md §1.2 (names [S], codes [I]). A stand-in until the classification
-# module exists; every code 01-96 appears exactly once.
+# Risk class -> GB/T 4754-2011 大类 codes: annex of 人社部发〔2015〕71号 (class membership by
+# name [S], two-digit codes [I]; the same mapping as the built-in classification
+# cn-mohrss-2015, which cites the reposts read). Kept here so that the generator does not
+# depend on the classification package; every code 01-96 appears exactly once.
 _CODES_BY_CLASS: Mapping[int, tuple[str, ...]] = MappingProxyType(
     {
         1: ("65", "66", "67", "68", "69", "75", "84", "86", "90", "91", "92", "93", "94", "95")
@@ -142,12 +149,15 @@ def _default(d: Mapping[Any, Any]) -> Any:
 # Parameters
 # --------------------------------------------------------------------------------------
 
-# Class mix by employer count, stats.md §6 "Class mix by employer count" [assumption derived
-# from census structure]: industry 17.7 % of Shandong legal entities, construction ≈ 6.6 %.
-# The published shares 12/60.7/4.5/9.3/7.2/6.2/0.04/0.08 % add up to 100.02 %; class 2 (the
-# largest) is trimmed to 60.68 % so that the mix sums to 1.
+# Class mix by employer count [assumption derived from census structure]: industry 17.7 % of
+# Shandong legal entities (4th economic census, end-2018), mining 0.7 % of industrial units,
+# construction ≈ 6.6 % of enterprises (national census); transport and the manufacturing
+# split are assumed (docs/concepts/synthetic-data.md). The shares 12/60.7/4.5/9.3/7.2/6.2/
+# 0.04/0.08 % add up to 100.02 %; class 2 (the largest) is trimmed to 60.68 % so that the
+# mix sums to 1.
 _PROVINCE_MIX = {1: 0.12, 2: 0.6068, 3: 0.045, 4: 0.093, 5: 0.072, 6: 0.062, 7: 0.0004, 8: 0.0008}
-# stats.md §6 "Key-industry preset (seed focus)" [assumption].
+# Key-industry preset: mining, chemicals, metallurgy, building materials, construction,
+# transport and machinery only (classes 4-8) [assumption].
 _KEY_INDUSTRY_MIX = {4: 0.35, 5: 0.25, 6: 0.30, 7: 0.04, 8: 0.06}
 
 
@@ -158,7 +168,9 @@ class SynthParams:
     Per-class parameters are mappings ``{risk_class: value}`` over classes 1-8; classes left
     out of ``class_mix`` get share 0. Instances are immutable and validated on creation;
     derive variants with :func:`dataclasses.replace` or the keyword arguments of
-    :func:`employer_years`. "§" refers to ``reference/stats.md`` unless stated otherwise.
+    :func:`employer_years`. Sources and assumptions of every value, in more detail:
+    ``docs/concepts/synthetic-data.md``. Tags: [published], [derived] (arithmetic on
+    published figures), [assumption] (chosen for ratefloat, not published).
 
     Examples
     --------
@@ -173,43 +185,48 @@ class SynthParams:
     """
 
     # -- population ------------------------------------------------------------------
-    #: employer share per risk class (§6).
+    #: employer share per risk class [assumption from the Shandong 2018 census structure].
     class_mix: Mapping[int, float] = _default(_PROVINCE_MIX)
     #: share of employers first insured during the panel [assumption]; they start at grade 0
-    #: (first rate = class base rate, cn-rules.md §1.1).
+    #: (first rate = class base rate, 人社部发〔2015〕71号 [S2]).
     entry_share: float = 0.1
     #: years insured before the panel, incumbents: truncated exponential [assumption].
     incumbent_age_mean_years: float = 8.0
     incumbent_age_max_years: float = 25.0
 
     # -- size and wage ---------------------------------------------------------------
-    #: mean insured headcount per class (§6): services 15, manufacturing 29, construction/
-    #: transport ≈ 40 (construction 48, transport lower), mining 254. These reproduce the
-    #: worker shares 8.8/44.3/6.3/13.0/14.0/12.1/0.5/1.0 % quoted in §6 [derived].
+    #: mean insured headcount per class: manufacturing 29 and mining 254 (Shandong 2018
+    #: census), construction 48 (national census) [derived]; services 15, construction/
+    #: transport ≈ 40 [assumption]. With the class mix these give worker shares
+    #: 8.8/44.3/6.3/13.0/14.0/12.1/0.5/1.0 % [derived].
     size_mean: Mapping[int, float] = _default(
         {1: 15.0, 2: 15.0, 3: 29.0, 4: 29.0, 5: 40.0, 6: 40.0, 7: 254.0, 8: 254.0}
     )
-    #: lognormal σ of headcount (§6 "simply lognormal σ ≈ 1.8"; §3.1 SUSB fit σ 1.5 + tail).
+    #: lognormal σ of headcount [assumption; a fit to the US SUSB 2019 size bins gives σ
+    #: 1.5 with a heavier tail, derived].
     size_sigma: float = 1.8
     #: year-to-year lognormal noise of avg_insured around the employer's size [assumption].
     size_noise_sigma: float = 0.1
-    #: optional size effect λ ∝ size^-b (§6, direction from NCCI §3.2); 0 = off.
+    #: optional size effect λ ∝ size^-b (direction from NCCI: lost-time claim frequency
+    #: falls with employer size; magnitude [assumption]); 0 = off.
     size_elasticity: float = 0.0
-    #: employer annual wage: lognormal median and σ (§6 "median ≈ 75,000, σ ≈ 0.35", §1.6).
+    #: employer annual wage: lognormal median and σ [assumption; NBS 2023 average wages
+    #: 68,340 (private) … 120,698 (non-private), production workers 75,463 yuan].
     wage_median: float = 75_000.0
     wage_sigma: float = 0.35
-    #: annual wage growth over the panel [assumption; 2022→2023 non-private +5.8 %, §1.6].
+    #: annual wage growth over the panel [assumption; 2022→2023 non-private +5.8 %, NBS].
     wage_growth: float = 0.0
 
     # -- premium ---------------------------------------------------------------------
-    #: national base rates 0.2 … 1.9 % (§1.3, 人社部发〔2015〕71号).
+    #: national base rates 0.2 … 1.9 % (人社部发〔2015〕71号) [published].
     base_rates: Mapping[int, float] = _default(
         {1: 0.002, 2: 0.004, 3: 0.007, 4: 0.009, 5: 0.011, 6: 0.013, 7: 0.016, 8: 0.019}
     )
-    #: multiplier applied to what is collected, e.g. a local discount 0.5-0.8 (§1.3) or a
-    #: stress test (§5 "payout ratio after a rate cut > 1"). Not calibrated away.
+    #: multiplier applied to what is collected, e.g. a local discount 0.5-0.8 (Shenzhen 2016,
+    #: a Liaoning city 2022 at 50 %, Yantai 2020 −20 %) or a stress test (after cuts, payout
+    #: ratios above 1 were published: Yantai 2020, Wuxi 2021). Not calibrated away.
     rate_multiplier: float = 1.0
-    #: grade (offset from base) → multiplier, 71号 ladder (cn-rules.md §1.1).
+    #: grade (offset from base) → multiplier, 人社部发〔2015〕71号 ladder [published].
     grade_multipliers: Mapping[int, float] = _default({-2: 0.5, -1: 0.8, 0: 1.0, 1: 1.2, 2: 1.5})
     #: current-grade shares of incumbents [assumption]. Class 1 has no down-float
     #: (71号): its would-be negative grades sit at 0.
@@ -218,54 +235,57 @@ class SynthParams:
     grade_risk_correlation: float = 0.3
 
     # -- frequency -------------------------------------------------------------------
-    #: system payout ratio the frequencies are calibrated to (§5 band 0.6-0.9, §6 0.75).
+    #: system payout ratio the frequencies are calibrated to: inside the published band
+    #: 0.6-0.9 (national 0.59 in 2008, 0.61 in 2011; Shandong 0.65, 0.71) [derived].
     payout_ratio_target: float = 0.75
-    #: coefficient of variation of the Gamma frailty, i.e. negative binomial (§6) [assumption].
+    #: coefficient of variation of the Gamma frailty, i.e. negative binomial [assumption].
     frailty_cv: float = 0.7
-    #: year → factor on the frequency, e.g. {2020: 0.8} (§6 optional year shock, §2.2
-    #: Yantai 2020). Not calibrated away.
+    #: year → factor on the frequency, e.g. {2020: 0.8} (Yantai reported fewer injuries in
+    #: H1 2020 as plants idled; the factor is an assumption). Not calibrated away.
     year_effects: Mapping[int, float] = _default({})
-    #: share of injuries that are occupational disease [assumption: not in the references;
+    #: share of injuries that are occupational disease [assumption: no published figure;
     #: higher for mining (pneumoconiosis) and chemicals].
     occupational_disease_share: Mapping[int, float] = _default(
         {1: 0.005, 2: 0.005, 3: 0.02, 4: 0.02, 5: 0.02, 6: 0.04, 7: 0.05, 8: 0.10}
     )
 
     # -- severity (units of the employer's annual wage W) ------------------------------
-    #: P(fatal) per injury by class (§6, anchored on EU 860:1, §3.2).
+    #: P(fatal) per injury by class [assumption, anchored on EU ESAW 2021 ≈ 860 non-fatal
+    #: accidents per fatal one and on mining having the highest fatal incidence].
     fatal_share: Mapping[int, float] = _default(
         {1: 0.001, 2: 0.001, 3: 0.001, 4: 0.002, 5: 0.003, 6: 0.005, 7: 0.010, 8: 0.015}
     )
-    #: P(disability grade | non-fatal) (§6) [assumption].
+    #: P(disability grade | non-fatal) [assumption].
     graded_share: float = 0.55
-    #: disability grade mix 1..10 (§6) [assumption].
+    #: disability grade mix 1..10 [assumption].
     grade_mix: Mapping[int, float] = _default(
         {1: 0.004, 2: 0.006, 3: 0.01, 4: 0.02, 5: 0.03}
         | {6: 0.05, 7: 0.10, 8: 0.13, 9: 0.25, 10: 0.40}
     )
-    #: medical + wage replacement: lognormal medians (W) and σ (§6) [assumption].
+    #: medical + wage replacement: lognormal medians (W) and σ [assumption].
     medical_median_ungraded: float = 0.1
     medical_median_graded: float = 0.2
     medical_sigma: float = 1.0
-    #: 一次性伤残补助金, months of own wage, grades 1..10 (§1.5, 条例 Art. 35-37, cited).
+    #: 一次性伤残补助金, months of own wage, grades 1..10 (工伤保险条例 Art. 35-37) [published].
     lump_sum_months: Mapping[int, float] = _default(
         {1: 27, 2: 25, 3: 23, 4: 21, 5: 18, 6: 16, 7: 13, 8: 11, 9: 9, 10: 7}
     )
-    #: 伤残津贴 grades 1-4 as a share of wage, paid by the fund (§1.5, cited) …
+    #: 伤残津贴 grades 1-4 as a share of wage, paid by the fund (条例 Art. 35) [published] …
     disability_allowance: Mapping[int, float] = _default({1: 0.90, 2: 0.85, 3: 0.80, 4: 0.75})
-    #: … valued with an annuity factor in years (§6, ≈ 15 years) [assumption].
+    #: … valued with an annuity factor in years [assumption].
     allowance_annuity_years: float = 12.0
-    #: 一次性工伤医疗补助金 grades 5-10, months of wage, paid with a probability (§6,
-    #: provincially set; values assumed). Set in months of the local average wage; the
-    #: claimant's wage W stands in for it here, as in the §6 severity table.
+    #: 一次性工伤医疗补助金 grades 5-10, months of wage, paid with a probability (set by
+    #: each province; values [assumption]). Set in months of the local average wage; the
+    #: claimant's wage W stands in for it here.
     medical_subsidy_months: Mapping[int, float] = _default(
         {5: 18, 6: 16, 7: 12, 8: 10, 9: 8, 10: 6}
     )
     medical_subsidy_prob: float = 0.5
-    #: 一次性工亡补助金 = 20 × urban disposable income = 948,240 yuan for 2022 deaths
-    #: ≈ 8.3 × 2022 non-private average wage (§1.5, §6 [derived]).
+    #: 一次性工亡补助金 = 20 × urban disposable income (条例 Art. 39) = 948,240 yuan for
+    #: 2022 deaths ≈ 8.3 × the 2022 non-private average wage 114,029 yuan [derived].
     fatal_lump_sum_wages: float = 8.3
-    #: funeral grant, months (§1.5) and survivors' pension 0.4 W × 15 years (§6 [assumption]).
+    #: funeral grant, months (条例 Art. 39) [published] and survivors' pension 0.4 W × 15
+    #: years [assumption].
     funeral_months: float = 6.0
     survivor_pension_share: float = 0.4
     survivor_years: float = 15.0
@@ -401,8 +421,9 @@ def _check_per_key(
         _check_range(f"{name}[{key}]", float(value), low, high, open_low=open_low)
 
 
-#: Named parameter sets. ``"province"``: Shandong-like, all industries (§6).
-#: ``"key_industry"``: the seed's key industries only, classes 4-8 (§6).
+#: Named parameter sets. ``"province"``: Shandong-like, all industries.
+#: ``"key_industry"``: key industries only (mining, chemicals, metallurgy, building
+#: materials, construction, transport, machinery), classes 4-8.
 PRESETS: Mapping[str, SynthParams] = MappingProxyType(
     {
         "province": SynthParams(),
@@ -478,7 +499,7 @@ def expected_severity(params: SynthParams | None = None) -> pd.Series:
     Returns
     -------
     pandas.Series
-        ``E[S_k]`` indexed by risk class 1-8 (stats.md §6 quotes 1.13 … 1.32).
+        ``E[S_k]`` indexed by risk class 1-8 (1.13 … 1.32 with the default parameters).
 
     Examples
     --------
@@ -549,8 +570,8 @@ def injury_frequency(
     Returns
     -------
     pandas.Series
-        λ per 1,000 insured, indexed by risk class 1-8. stats.md §6 quotes 1.3, 2.7, 4.7,
-        5.9, 7.2, 8.3, 9.6, 10.8 for E[m] = 1.
+        λ per 1,000 insured, indexed by risk class 1-8: about 1.3, 2.7, 4.7, 5.9, 7.2,
+        8.3, 9.6, 10.8 with the default parameters and E[m] = 1.
 
     Examples
     --------

@@ -225,7 +225,10 @@ class ClassificationTable(BaseModel):
     source : ClassificationSource
         The document the classes come from.
     confidence : str
-        How far the rows can be trusted (evidence tags as in ``cn-rules.md``).
+        How far the rows can be trusted, with evidence tags: ``[S]`` seen in the source,
+        ``[S2]`` seen only in a secondary source, ``[I]`` inferred (e.g. the 大类 codes
+        matched to the names of the 人社部发〔2015〕71号 annex), ``[U]`` not confirmed in a
+        source.
     entries : Mapping[str, ClassEntry]
         Code (2–4 digits) → entry, read-only, sorted by code.
     based_on : str or None

@@ -60,6 +60,20 @@ __all__ = [
 _RULE_ID = r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$"
 Tag = Literal["S", "S2", "I", "U", "param"]
 
+_TAG_HELP = (
+    "Evidence: S seen in the source text, S2 seen only in a secondary source (news, summary, "
+    "repost), I inferred (reading, arithmetic, attribution), U recalled, not found in a source, "
+    "param left to the agency as a parameter."
+)
+_CITE_HELP = "The sentence or article of the source this encodes (for reviewers and explain())."
+_GRADE_HELP = "Absolute grade: an offset from the base grade (0 = the base rate, -1 = 80 %, …)."
+_STEP_HELP = (
+    "Grade relative to the employer's current grade (needs the current_grade column), "
+    "e.g. -1 = one grade down."
+)
+_MIN_RATE_HELP = "Floor on the rate: a fraction of payroll, or {class_base: N}."
+_MAX_RATE_HELP = "Cap on the rate: a fraction of payroll, or {class_base: N}."
+
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -73,7 +87,9 @@ class Source(_Model):
     issued: dt.date | None = Field(None, description="Issue date.")
     articles: str | None = Field(None, description="Articles encoded, e.g. 第八条.")
     urls: list[str] = Field(default_factory=list, description="Where the text was read.")
-    notes: str | None = None
+    notes: str | None = Field(
+        None, description="What was read, where, and what was missing, truncated or inferred."
+    )
 
 
 class Window(_Model):
@@ -107,12 +123,21 @@ class Parameter(_Model):
     parameter without a default must be given in ``rerate(..., params=...)``.
     """
 
-    type: Literal["number", "bool", "list"] = "number"
-    default: float | bool | list[float] | None = None
-    description: str
+    type: Literal["number", "bool", "list"] = Field(
+        "number",
+        description="Value type: number, bool, or list (of numbers, for the in operator).",
+    )
+    default: float | bool | list[float] | None = Field(
+        None,
+        description="Value used when the caller gives none; without one the parameter is "
+        "required and rerate() refuses to run until the agency supplies it.",
+    )
+    description: str = Field(
+        description="What the value means and where it comes from (or that the source is silent)."
+    )
     minimum: float | None = Field(None, description="Smallest value allowed (each list item).")
     maximum: float | None = Field(None, description="Largest value allowed (each list item).")
-    tag: Tag | None = None
+    tag: Tag | None = Field(None, description=_TAG_HELP)
 
     @model_validator(mode="after")
     def _default_matches_type(self) -> Parameter:
@@ -148,12 +173,20 @@ def _value_fits(kind: str, value: Any) -> bool:
 class InputSpec(_Model):
     """A column the table reads, beyond the core ones, with its default when absent."""
 
-    kind: Literal["flag", "count", "money", "measure", "number", "integer"] = "number"
-    aggregate: Literal["sum", "mean", "any", "last", "max", "min"] | None = None
+    kind: Literal["flag", "count", "money", "measure", "number", "integer"] = Field(
+        "number",
+        description="How values are checked: flag (yes/no, 是/否), count (whole number ≥ 0), "
+        "money (yuan ≥ 0), measure (real ≥ 0), number (any real), integer (any whole number).",
+    )
+    aggregate: Literal["sum", "mean", "any", "last", "max", "min"] | None = Field(
+        None,
+        description="How the years of the window are combined per employer (default: any for "
+        "flags, sum otherwise).",
+    )
     default: float | bool | None = Field(
         None, description="Value used when the extract has no such column; none = required."
     )
-    description: str | None = None
+    description: str | None = Field(None, description="What the column holds.")
 
 
 class Indicator(_Model):
@@ -163,9 +196,19 @@ class Indicator(_Model):
     expression over other names (``expr``).
     """
 
-    numerator: str | None = None
-    denominator: str | None = None
-    expr: str | None = None
+    numerator: str | None = Field(
+        None,
+        description="Column summed (or aggregated) over the window, e.g. payouts for 支缴率.",
+    )
+    denominator: str | None = Field(
+        None,
+        description="Column the numerator is divided by, e.g. contributions for 支缴率.",
+    )
+    expr: str | None = Field(
+        None,
+        description="An expression over columns, parameters and earlier indicators, instead "
+        "of numerator/denominator.",
+    )
     min_denominator: float | None = Field(
         None, ge=0, description="Denominators below this are raised to it (Tianjin: 50)."
     )
@@ -188,7 +231,9 @@ class Indicator(_Model):
     area_figure: str | None = Field(
         None, description="Name of a parameter holding the published area ratio."
     )
-    description: str | None = None
+    description: str | None = Field(
+        None, description="What the indicator measures, in the policy's terms (e.g. 工伤发生率)."
+    )
 
     @model_validator(mode="after")
     def _one_form(self) -> Indicator:
@@ -231,9 +276,18 @@ class Ladder(_Model):
       * ``current``: rate = current rate × value (relative to last year's rate).
     """
 
-    mode: Literal["multiply", "add", "current"] = "multiply"
-    grades: dict[int, float]
-    description: str | None = None
+    mode: Literal["multiply", "add", "current"] = Field(
+        "multiply",
+        description="multiply: base rate × value; add: base rate + value (rate units, for "
+        "percentage-point grades); current: current rate × value (last year's rate).",
+    )
+    grades: dict[int, float] = Field(
+        description="Grade → value (浮动档次); consecutive integer grades including 0 (the base "
+        "grade), values rising with the grade, e.g. {-2: 0.5, -1: 0.8, 0: 1.0, 1: 1.2, 2: 1.5}."
+    )
+    description: str | None = Field(
+        None, description="What the ladder is, e.g. 二至八类 five grades (人社部发〔2015〕71号)."
+    )
 
     @field_validator("grades")
     @classmethod
@@ -276,16 +330,18 @@ class Ladder(_Model):
 class ClassRate(_Model):
     """A risk class's base rate (基准费率, fraction of payroll) and ladder."""
 
-    base_rate: float = Field(gt=0, lt=1)
-    ladder: str
+    base_rate: float = Field(
+        gt=0, lt=1, description="Base rate (基准费率) as a fraction of payroll (0.009 = 0.9 %)."
+    )
+    ladder: str = Field(description="Name of the class's ladder in ladders.")
     floated: bool = Field(True, description="False: the class is never floated (grade 0).")
 
 
 class Outcome(_Model):
     """A grade: ``grade`` (absolute offset from base) or ``step`` (from the current grade)."""
 
-    grade: int | None = None
-    step: int | None = None
+    grade: int | None = Field(None, description=_GRADE_HELP)
+    step: int | None = Field(None, description=_STEP_HELP)
 
     @model_validator(mode="after")
     def _exactly_one(self) -> Outcome:
@@ -295,28 +351,50 @@ class Outcome(_Model):
 
 
 class _Rule(_Model):
-    id: Annotated[str, Field(pattern=_RULE_ID)]
+    id: Annotated[
+        str,
+        Field(
+            pattern=_RULE_ID,
+            description="Rule id: letters, digits, _ . : -; unique in the table. Named in the "
+            "reasons column and in explain().",
+        ),
+    ]
     cite: str | None = Field(None, description="Article or passage of the source.")
-    tag: Tag | None = Field(None, description="Evidence: S seen, S2 secondary, I inferred.")
-    note: str | None = None
+    tag: Tag | None = Field(None, description=_TAG_HELP)
+    note: str | None = Field(None, description="Free text for reviewers (readings, doubts).")
 
 
 class EligibilityRule(_Rule):
     """Employers matching ``when`` are not floated by the bands: they get ``outcome``."""
 
-    when: str
-    outcome: Outcome = Field(default_factory=lambda: Outcome(grade=0))
+    when: str = Field(
+        description="Condition in the expression language; matching employers are not floated "
+        "(不浮动情形)."
+    )
+    outcome: Outcome = Field(
+        default_factory=lambda: Outcome(grade=0),
+        description="The fixed outcome (default: grade 0, the base rate).",
+    )
 
 
 class IntervalRow(_Model):
     """One row of a threshold table: an interval of the indicator → an outcome."""
 
-    interval: str
-    grade: int | None = None
-    step: int | None = None
-    id: Annotated[str | None, Field(pattern=_RULE_ID)] = None
-    cite: str | None = None
-    tag: Tag | None = None
+    interval: str = Field(
+        description="Interval of the indicator with explicit brackets: [0, 1.2], (1.2, 3.0], "
+        "(3.0, inf)."
+    )
+    grade: int | None = Field(None, description=_GRADE_HELP)
+    step: int | None = Field(None, description=_STEP_HELP)
+    id: Annotated[
+        str | None,
+        Field(
+            pattern=_RULE_ID,
+            description="Reason id of the row (default: <band id>:<interval>).",
+        ),
+    ] = None
+    cite: str | None = Field(None, description=_CITE_HELP)
+    tag: Tag | None = Field(None, description=_TAG_HELP)
 
     @model_validator(mode="after")
     def _check(self) -> IntervalRow:
@@ -336,12 +414,22 @@ class BandRule(_Rule):
     no overlap; ``when`` then acts as a guard (the whole table applies only where it holds).
     """
 
-    when: str | None = None
-    grade: int | None = None
-    step: int | None = None
-    indicator: str | None = None
-    domain: str = "[0, inf)"
-    rows: list[IntervalRow] | None = None
+    when: str | None = Field(
+        None,
+        description="Condition in the expression language; on a threshold table, a guard "
+        "(the rows apply only where it holds).",
+    )
+    grade: int | None = Field(None, description=_GRADE_HELP)
+    step: int | None = Field(None, description=_STEP_HELP)
+    indicator: str | None = Field(
+        None, description="The indicator a threshold table splits, e.g. payout_ratio (支缴率)."
+    )
+    domain: str = Field(
+        "[0, inf)", description="The range the rows must cover, with no gap and no overlap."
+    )
+    rows: list[IntervalRow] | None = Field(
+        None, description="The rows of a threshold table, in increasing order."
+    )
 
     @model_validator(mode="after")
     def _form(self) -> BandRule:
@@ -400,10 +488,19 @@ class Modifier(_Rule):
     * ``rate_add``: rate + ``by`` after the ladder (−0.03 percentage points → -0.0003).
     """
 
-    when: str
-    action: ModifierAction
-    by: float | None = None
-    grade: int | None = None
+    when: str = Field(
+        description="Condition in the expression language; the action applies where it holds."
+    )
+    action: ModifierAction = Field(
+        description="no_down (不得下浮), no_up, bump, set_grade, top, bottom, reclassify, "
+        "rate_factor or rate_add."
+    )
+    by: float | None = Field(
+        None,
+        description="Amount for bump (grades), reclassify (classes), rate_factor (× rate) and "
+        "rate_add (rate units: -0.0003 = -0.03 percentage points).",
+    )
+    grade: int | None = Field(None, description="Grade for set_grade.")
 
     @model_validator(mode="after")
     def _arguments(self) -> Modifier:
@@ -433,8 +530,12 @@ class Movement(_Model):
 class RateBound(_Model):
     """A rate bound: a number, or the base rate of a class (e.g. ``{class_base: 1}``)."""
 
-    value: float | None = Field(None, ge=0)
-    class_base: int | None = None
+    value: float | None = Field(
+        None, ge=0, description="A rate, as a fraction of payroll (0.002 = 0.2 %)."
+    )
+    class_base: int | None = Field(
+        None, description="Use the base rate of this risk class (1: the class-1 base rate)."
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -453,8 +554,8 @@ class RateBound(_Model):
 class ClassBounds(_Model):
     """Floors and caps of one class (override the table-wide ones)."""
 
-    min_rate: RateBound | None = None
-    max_rate: RateBound | None = None
+    min_rate: RateBound | None = Field(None, description=_MIN_RATE_HELP)
+    max_rate: RateBound | None = Field(None, description=_MAX_RATE_HELP)
     min_grade: int | None = Field(None, description="Lowest grade allowed (e.g. -1).")
     max_grade: int | None = Field(None, description="Highest grade allowed.")
 
@@ -466,13 +567,19 @@ class Bounds(_Model):
     ``min_grade``); rate bounds apply to the rate after the ladder and rate modifiers.
     """
 
-    min_rate: RateBound | None = None
-    max_rate: RateBound | None = None
+    min_rate: RateBound | None = Field(
+        None, description=_MIN_RATE_HELP + " E.g. {class_base: 1} (人社部发〔2015〕71号)."
+    )
+    max_rate: RateBound | None = Field(None, description=_MAX_RATE_HELP)
     min_grade: int | None = Field(None, description="Lowest grade allowed (e.g. -1).")
     max_grade: int | None = Field(None, description="Highest grade allowed.")
-    per_class: dict[int, ClassBounds] = Field(default_factory=dict)
-    cite: str | None = None
-    tag: Tag | None = None
+    per_class: dict[int, ClassBounds] = Field(
+        default_factory=dict,
+        description="Floors and caps of single classes, by class number; they override the "
+        "table-wide ones.",
+    )
+    cite: str | None = Field(None, description=_CITE_HELP)
+    tag: Tag | None = Field(None, description=_TAG_HELP)
 
 
 class BaseRateSchedule(_Model):
@@ -483,14 +590,16 @@ class BaseRateSchedule(_Model):
     using another span's rates.
     """
 
-    effective_from: dt.date
-    effective_to: dt.date | None = None
+    effective_from: dt.date = Field(description="First day these base rates are in force.")
+    effective_to: dt.date | None = Field(
+        None, description="Last day these base rates are in force (none: open-ended)."
+    )
     rates: dict[int, float] | None = Field(
         None, description="Class → base rate; absent when the span's rates are unknown."
     )
     note: str | None = Field(None, description="Why the rates are unknown, where to find them.")
-    cite: str | None = None
-    tag: Tag | None = None
+    cite: str | None = Field(None, description=_CITE_HELP)
+    tag: Tag | None = Field(None, description=_TAG_HELP)
 
     @field_validator("rates")
     @classmethod
@@ -511,15 +620,31 @@ class Cut(_Model):
     then applies the cut's own ``min_rate`` floor.
     """
 
-    id: Annotated[str, Field(pattern=_RULE_ID)]
-    effective_from: dt.date
-    effective_to: dt.date | None = None
-    factor: float = Field(gt=0, le=1)
-    applies_to: Literal["base", "rate"] = "base"
+    id: Annotated[
+        str,
+        Field(
+            pattern=_RULE_ID,
+            description="Cut id: letters, digits, _ . : -; unique in the table. Named in the "
+            "reasons column.",
+        ),
+    ]
+    effective_from: dt.date = Field(description="First day the cut is in force.")
+    effective_to: dt.date | None = Field(
+        None, description="Last day the cut is in force (none: open-ended)."
+    )
+    factor: float = Field(gt=0, le=1, description="Factor in (0, 1]: 0.8 for a 20 % cut.")
+    applies_to: Literal["base", "rate"] = Field(
+        "base",
+        description="base: the base rates (基准费率), before the ladder; rate: the final "
+        "floated rate.",
+    )
     classes: list[int] | None = Field(None, description="Classes it applies to (default all).")
-    min_rate: RateBound | None = None
-    cite: str | None = None
-    tag: Tag | None = None
+    min_rate: RateBound | None = Field(
+        None,
+        description="Floor after a cut on the rate (applies_to: rate), e.g. {class_base: 1}.",
+    )
+    cite: str | None = Field(None, description=_CITE_HELP)
+    tag: Tag | None = Field(None, description=_TAG_HELP)
 
     def in_force(self, day: dt.date) -> bool:
         """Whether the cut applies on ``day``."""
@@ -536,42 +661,103 @@ class Rounding(_Model):
     as in Chinese financial practice, not banker's rounding.
     """
 
-    rate_decimals: int = Field(6, ge=0, le=12)
-    money_decimals: int = Field(2, ge=0, le=4)
-    mode: Literal["half_up"] = "half_up"
+    rate_decimals: int = Field(
+        6,
+        ge=0,
+        le=12,
+        description="Decimals of rates as fractions of payroll: 6 keeps 0.0001 % "
+        "(0.0108 = 1.08 %).",
+    )
+    money_decimals: int = Field(
+        2, ge=0, le=4, description="Decimals of money in yuan: 2 rounds to the fen."
+    )
+    mode: Literal["half_up"] = Field(
+        "half_up", description="Always half up (四舍五入), never banker's rounding."
+    )
 
 
 class RuleTable(_Model):
     """A complete, validated floating-rate rule table."""
 
-    schema_version: Literal[1] = 1
-    id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._-]*$")]
-    name: str
-    jurisdiction: str
-    source: Source
-    effective_from: dt.date | None = None
-    effective_to: dt.date | None = None
-    version: str = "1"
-    confidence: Literal["high", "medium", "low", "template"] = "medium"
-    description: str | None = None
-    window: Window = Field(default_factory=Window)
-    parameters: dict[str, Parameter] = Field(default_factory=dict)
-    inputs: dict[str, InputSpec] = Field(default_factory=dict)
-    indicators: dict[str, Indicator] = Field(default_factory=dict)
-    ladders: dict[str, Ladder]
-    classes: dict[int, ClassRate]
-    eligibility: list[EligibilityRule] = Field(default_factory=list)
-    bands: list[BandRule] = Field(default_factory=list)
-    combine: Literal["first", "max"] = "first"
-    otherwise: Outcome = Field(default_factory=lambda: Outcome(grade=0))
-    modifiers: list[Modifier] = Field(default_factory=list)
-    movement: Movement | None = None
-    bounds: Bounds = Field(default_factory=Bounds)
+    schema_version: Literal[1] = Field(1, description="Version of the rule-table format.")
+    id: Annotated[
+        str,
+        Field(
+            pattern=r"^[a-z0-9][a-z0-9._-]*$",
+            description="Table id: lower-case letters, digits, . _ -. Passed as rules=.",
+        ),
+    ]
+    name: str = Field(description="Human-readable name, with the document number (文件号).")
+    jurisdiction: str = Field(description="The pooling area (统筹地区), e.g. CN-JS 江苏省.")
+    source: Source = Field(description="The document the rules come from.")
+    effective_from: dt.date | None = Field(
+        None, description="First day the table's rates are in force."
+    )
+    effective_to: dt.date | None = Field(
+        None, description="Last day the table's rates are in force (none: open-ended)."
+    )
+    version: str = Field("1", description="The table's own version, recorded with every result.")
+    confidence: Literal["high", "medium", "low", "template"] = Field(
+        "medium",
+        description="How far the whole table can be trusted; template: the agency must "
+        "complete it (required parameters) before it rates anything.",
+    )
+    description: str | None = Field(
+        None, description="What the table does, in a few sentences; shown in listings."
+    )
+    window: Window = Field(default_factory=Window, description="The experience window (考核期).")
+    parameters: dict[str, Parameter] = Field(
+        default_factory=dict,
+        description="Values the agency supplies (or keeps at their defaults), by name.",
+    )
+    inputs: dict[str, InputSpec] = Field(
+        default_factory=dict,
+        description="Columns read beyond the standard vocabulary, by name.",
+    )
+    indicators: dict[str, Indicator] = Field(
+        default_factory=dict,
+        description="The table's indicators, by name; they extend or redefine payout_ratio "
+        "(支缴率) and injury_rate (工伤发生率).",
+    )
+    ladders: dict[str, Ladder] = Field(description="Grade ladders (浮动档次), by name.")
+    classes: dict[int, ClassRate] = Field(
+        description="Risk classes (行业风险类别) rated, by number: base rate (基准费率) and ladder."
+    )
+    eligibility: list[EligibilityRule] = Field(
+        default_factory=list,
+        description="Employers not floated (不浮动情形), with their fixed outcome; first match.",
+    )
+    bands: list[BandRule] = Field(
+        default_factory=list, description="Rules that set the grade from the indicators."
+    )
+    combine: Literal["first", "max"] = Field(
+        "first",
+        description="first: the first band that matches wins; max: the highest grade of all "
+        "matching bands.",
+    )
+    otherwise: Outcome = Field(
+        default_factory=lambda: Outcome(grade=0),
+        description="Outcome when no band matches (default: grade 0, the base rate).",
+    )
+    modifiers: list[Modifier] = Field(
+        default_factory=list,
+        description="Adjustments after the bands (e.g. 不得下浮), applied in the order listed.",
+    )
+    movement: Movement | None = Field(
+        None, description="Limits on the move from the current grade (stateful tables)."
+    )
+    bounds: Bounds = Field(
+        default_factory=Bounds, description="Floors and caps on the grade and the final rate."
+    )
     base_rates: list[BaseRateSchedule] = Field(
         default_factory=list, description="Dated base rates; the classes' base_rate otherwise."
     )
-    cuts: list[Cut] = Field(default_factory=list)
-    rounding: Rounding = Field(default_factory=Rounding)
+    cuts: list[Cut] = Field(
+        default_factory=list, description="Phased cuts (阶段性降费), each over a date range."
+    )
+    rounding: Rounding = Field(
+        default_factory=Rounding, description="Precision of rates and money, half up (四舍五入)."
+    )
     monotone_in: list[str] = Field(
         default_factory=list,
         description="Columns that can only raise the grade (checked by property tests).",
