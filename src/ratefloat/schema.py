@@ -238,19 +238,32 @@ _FLAG_TEXT = {
 class YearRows:
     """The input rows of each calendar year, with their employer codes.
 
-    Built once per extract with a stable radix sort of the (small-integer) years.
+    Built once per extract: one scan per distinct year when there are few of them (the
+    usual extract spans a handful of years), else a stable radix sort of the years.
     """
+
+    #: Up to this many distinct years, scanning per year beats sorting.
+    SCAN_LIMIT = 16
 
     def __init__(self, codes: np.ndarray, years: np.ndarray, n_employers: int) -> None:
         self.n_employers = n_employers
         usable = (codes >= 0) & ~np.isnan(years)
         positions = np.flatnonzero(usable)
         year_values = years[positions].astype(np.int16)
+        self._rows: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        if not len(year_values):
+            return
+        low = int(year_values.min())
+        present = np.flatnonzero(np.bincount(year_values - low)) + low
+        if len(present) <= self.SCAN_LIMIT:
+            for year in present.tolist():
+                rows = positions[year_values == year]
+                self._rows[year] = (rows, codes[rows])
+            return
         order = np.argsort(year_values, kind="stable")
         sorted_years = year_values[order]
         distinct, starts = np.unique(sorted_years, return_index=True)
-        ends = np.append(starts[1:], len(sorted_years))[: len(starts)]
-        self._rows: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        ends = np.append(starts[1:], len(sorted_years))
         for year, start, end in zip(distinct.tolist(), starts, ends, strict=True):
             rows = positions[order[start:end]]
             self._rows[year] = (rows, codes[rows])

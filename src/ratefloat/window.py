@@ -121,8 +121,8 @@ def _per_year_reduce(
         else:
             chosen = chosen.astype(np.float64, copy=False)
         if aggregate == Aggregate.LAST:
-            present = ~np.isnan(chosen)
-            result[year_codes[present]] = chosen[present]
+            # A missing value rejects its employer in validation: no need to skip NaN.
+            result[year_codes] = chosen
         elif aggregate == Aggregate.MAX:
             result[year_codes] = np.fmax(result[year_codes], chosen)
         else:
