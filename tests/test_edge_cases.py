@@ -66,3 +66,19 @@ def test_blank_and_missing_ids_are_rejected_once_per_row(example):
     result = ratefloat.rerate(frame, "cn-jiangsu-2023", AS_OF)
     missing = result.rejects[result.rejects["reason"] == "MISSING_EMPLOYER_ID"]
     assert missing["row"].tolist() == [0, 1]
+
+
+def test_long_histories_group_years_the_same_way(example):
+    """More distinct years than YearRows scans one by one: the sorted path must agree."""
+    from ratefloat.testing import assert_matches_reference
+
+    clean = ratefloat.rerate(example, "cn-jiangsu-2023", AS_OF).rated["employer_id"]
+    rows = example[example["employer_id"].isin(clean.head(40))]
+    shifted = [rows.assign(year=rows["year"] - 4 * k) for k in range(8)]
+    history = pd.concat([rows, *shifted[1:]], ignore_index=True)
+    assert history["year"].nunique() > 16
+    assert_matches_reference(history, "cn-jiangsu-2023", AS_OF)
+    result = ratefloat.rerate(history, "cn-jiangsu-2023", AS_OF)
+    expected = ratefloat.rerate(rows, "cn-jiangsu-2023", AS_OF)
+    # the older years fall outside the window and its previous window
+    assert result.rated["grade"].tolist() == expected.rated["grade"].tolist()
