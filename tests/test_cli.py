@@ -129,3 +129,20 @@ def test_usage_errors_exit_2():
     )
     assert process.returncode == 2
     assert "required" in process.stderr
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_only_the_columns_a_table_reads_are_loaded(tmp_path, suffix):
+    from ratefloat.io import read_extract, write_frame
+    from ratefloat.rerate import columns_read
+
+    extract = ratefloat.load_example().assign(notes="free text the rating never reads")
+    path = write_frame(extract, tmp_path / f"extract{suffix}")
+    wanted = columns_read("cn-jiangsu-2023")
+    loaded = read_extract(path, columns=wanted)
+    assert "notes" not in loaded.columns
+    assert set(loaded.columns) == set(wanted) & set(extract.columns)
+    assert {"payouts", "contributions", "insured_since", "payroll"} <= set(loaded.columns)
+    full = ratefloat.rerate(extract, "cn-jiangsu-2023", "2025-01-01")
+    narrow = ratefloat.rerate(loaded, "cn-jiangsu-2023", "2025-01-01")
+    assert narrow.rated["rate"].tolist() == full.rated["rate"].tolist()

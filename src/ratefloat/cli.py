@@ -108,13 +108,17 @@ def _parser() -> argparse.ArgumentParser:
 
 def _rerate(args: argparse.Namespace) -> int:
     from .io import read_extract, write_frame, write_json
-    from .rerate import rerate
+    from .rerate import columns_read, rerate
 
     started = time.perf_counter()
     timings: dict[str, float] = {}
+    try:
+        wanted = columns_read(args.rules)
+    except RuleTableError as exc:
+        raise _Failure("config", str(exc)) from None
     _progress(args, f"reading {args.extract}")
     try:
-        extract = read_extract(args.extract)
+        extract = read_extract(args.extract, columns=wanted)
     except FileNotFoundError as exc:
         raise _Failure("no_input", str(exc)) from None
     except (ValueError, OSError, ImportError) as exc:

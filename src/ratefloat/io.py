@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -22,8 +22,11 @@ __all__ = ["read_extract", "write_frame", "write_json", "EXTRACT_DTYPES"]
 EXTRACT_DTYPES = {"employer_id": str, "industry_code": str}
 
 
-def read_extract(path: str | Path) -> pd.DataFrame:
+def read_extract(path: str | Path, columns: Sequence[str] | None = None) -> pd.DataFrame:
     """Read an employer-year extract from ``.csv`` or ``.parquet``.
+
+    With ``columns``, only those of them that the file has are read (a Parquet file then
+    reads a fraction of its bytes); a missing required one is reported by validation.
 
     Raises
     ------
@@ -36,11 +39,17 @@ def read_extract(path: str | Path) -> pd.DataFrame:
     if not path.exists():
         raise FileNotFoundError(f"extract {str(path)!r} does not exist")
     suffix = path.suffix.lower()
+    wanted = None if columns is None else set(columns)
     if suffix == ".csv":
-        return pd.read_csv(path, dtype=EXTRACT_DTYPES, keep_default_na=True)
+        usecols = None if wanted is None else (lambda name: name in wanted)
+        return pd.read_csv(path, dtype=EXTRACT_DTYPES, keep_default_na=True, usecols=usecols)
     if suffix in (".parquet", ".pq"):
         _require_pyarrow()
-        return pd.read_parquet(path)
+        import pyarrow.parquet as pq
+
+        present = pq.read_schema(path).names
+        chosen = None if wanted is None else [name for name in present if name in wanted]
+        return pd.read_parquet(path, columns=chosen)
     raise ValueError(f"cannot read {str(path)!r}: use a .csv or .parquet file")
 
 

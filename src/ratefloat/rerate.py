@@ -40,7 +40,7 @@ from .schema import (
 )
 from .window import aggregate_window, months_between, window_years
 
-__all__ = ["rerate", "resolve_params", "parse_as_of", "required_columns"]
+__all__ = ["rerate", "resolve_params", "parse_as_of", "required_columns", "columns_read"]
 
 
 def rerate(
@@ -302,6 +302,15 @@ def required_columns(table: RuleTable | str) -> dict[str, str]:
     return {
         name: "core column" if name in CORE_COLUMNS else needs.get(name, "") for name in required
     }
+
+
+def columns_read(table: RuleTable | str) -> list[str]:
+    """Every extract column a run of ``table`` reads: required ones first, then those it
+    uses when present (payroll for premiums, the current grade and rate, the industry
+    code, inputs with defaults). Readers can load just these."""
+    table = load_table(table)
+    required, optional, _, _ = _column_plan(table)
+    return list(dict.fromkeys([*required, *optional, "industry_code"]))
 
 
 def _column_plan(

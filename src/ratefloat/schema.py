@@ -292,7 +292,8 @@ class ValidatedExtract:
         rows without an employer id.
     columns:
         Clean numpy arrays, one per validated column, aligned with the input rows
-        (dates as ``datetime64[D]``, flags as ``bool``, numbers as ``float64``).
+        (dates as ``datetime64[D]``, flags as ``bool``, whole-number columns in their
+        integer dtype, other numbers as ``float64``).
     failures:
         Every failure case found (one row per cell), in the standard rejects format.
     rejected:
@@ -499,7 +500,7 @@ def _clean_integers(raw: np.ndarray, spec: ColumnSpec) -> tuple[np.ndarray, list
         problems.append(
             (RejectReason.OUT_OF_RANGE, implausible, "year is not a calendar year (1900-2200)")
         )
-    return raw.astype(np.float64), problems
+    return raw, problems  # whole numbers stay integers: no float64 copy of the column
 
 
 def _clean_dates(series: pd.Series, spec: ColumnSpec) -> tuple[np.ndarray, list[Problem]]:
