@@ -35,10 +35,19 @@ def build_reasons(outcome: Evaluation) -> pd.Categorical:
     n = len(columns[0])
     if n == 0:
         return pd.Categorical([], categories=[])
-    combined = np.zeros(n, dtype=np.int64)
-    for column in columns:
-        codes, uniques = pd.factorize(column)
-        combined, _ = pd.factorize(combined * len(uniques) + codes)
+    eligibility, band, modifiers, flags = columns
+    if flags.max() < 2**31:
+        # Eligibility and band codes take 16 bits each, the engine's flags the upper half.
+        key = (eligibility + 1) | ((band + 1) << 16) | (flags << 32)
+        combined, _ = pd.factorize(key)
+        if modifiers.any():
+            modifier_codes, distinct = pd.factorize(modifiers)
+            combined, _ = pd.factorize(combined * len(distinct) + modifier_codes)
+    else:
+        combined = np.zeros(n, dtype=np.int64)
+        for column in columns:
+            codes, uniques = pd.factorize(column)
+            combined, _ = pd.factorize(combined * len(uniques) + codes)
     first_rows = pd.Series(combined).drop_duplicates().index.to_numpy()
     labels = [
         REASON_SEPARATOR.join(outcome.catalogue.describe(*(int(c[row]) for c in columns)))

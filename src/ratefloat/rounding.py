@@ -21,6 +21,8 @@ import numpy as np
 
 __all__ = ["round_half_up", "round_money"]
 
+_BLOCK = 1 << 18
+
 # Largest spacing of doubles, in quanta, for which the vectorised test is exact.
 _COARSE_SPACING = 1e-3
 
@@ -43,6 +45,12 @@ def round_half_up(values: np.ndarray | float, decimals: int) -> np.ndarray:
     if not 0 <= decimals <= 15:
         raise ValueError(f"decimals must be between 0 and 15, got {decimals}")
     x = np.asarray(values, dtype=np.float64)
+    if x.ndim == 1 and len(x) > _BLOCK:
+        # Cache-sized blocks: the temporaries are reused instead of paged in afresh.
+        out = np.empty_like(x)
+        for start in range(0, len(x), _BLOCK):
+            out[start : start + _BLOCK] = round_half_up(x[start : start + _BLOCK], decimals)
+        return out
     scale = 10.0**decimals
     with np.errstate(invalid="ignore", over="ignore"):
         magnitude = np.abs(x)

@@ -19,6 +19,9 @@ from .schema import Aggregate, YearRows
 
 __all__ = ["WindowYears", "window_years", "aggregate_window", "months_between"]
 
+#: Elementwise work on more employers than this runs in cache-sized blocks.
+_BLOCK = 1 << 18
+
 
 @dataclass(frozen=True)
 class WindowYears:
@@ -71,63 +74,61 @@ def aggregate_window(
         the range, and the count of rows each employer has in it.
     """
     n = year_rows.n_employers
-    years = [year_rows.of(year) for year in range(first, last + 1)]
     counts = np.zeros(n, dtype=np.int64)
-    for _, year_codes in years:
-        counts += np.bincount(year_codes, minlength=n)
+    results: dict[str, np.ndarray] = {}
+    for name, aggregate in how.items():
+        if aggregate in (Aggregate.SUM, Aggregate.MEAN, Aggregate.ANY):
+            results[name] = np.zeros(n)
+        else:
+            results[name] = np.full(n, np.nan)
+    # Year by year in calendar order, in blocks of rows: an employer has one row per year,
+    # so each block touches an employer at most once and in-place scatters are exact, and
+    # the sums add the years in the same order whatever the order of the input rows.
+    for rows, block_codes in _blocks(year_rows, first, last):
+        counts[block_codes] += 1
+        for name, aggregate in how.items():
+            chosen = _as_float(columns[name][rows])
+            result = results[name]
+            if aggregate in (Aggregate.SUM, Aggregate.MEAN, Aggregate.ANY):
+                result[block_codes] += chosen
+            elif aggregate == Aggregate.LAST:
+                result[block_codes] = chosen
+            elif aggregate == Aggregate.MAX:
+                result[block_codes] = np.fmax(result[block_codes], chosen)
+            else:
+                result[block_codes] = np.fmin(result[block_codes], chosen)
     empty = counts == 0
     out: dict[str, np.ndarray] = {}
     for name, aggregate in how.items():
-        values = columns[name]
-        if aggregate in (Aggregate.SUM, Aggregate.MEAN, Aggregate.ANY):
-            total = np.zeros(n)
-            for rows, year_codes in years:
-                weights = values[rows].astype(np.float64, copy=False)
-                total += np.bincount(year_codes, weights=weights, minlength=n)
-            if aggregate == Aggregate.ANY:
-                out[name] = total > 0
-                continue
-            if aggregate == Aggregate.MEAN:
-                with np.errstate(invalid="ignore", divide="ignore"):
-                    total = total / counts
-            total[empty] = np.nan
-            out[name] = total
-        else:
-            out[name] = _per_year_reduce(years, values, aggregate, n)
+        result = results[name]
+        if aggregate == Aggregate.ANY:
+            out[name] = result > 0
+            continue
+        if aggregate == Aggregate.MEAN:
+            with np.errstate(invalid="ignore", divide="ignore"):
+                result /= counts
+        if aggregate in (Aggregate.SUM, Aggregate.MEAN):
+            result[empty] = np.nan
+        out[name] = result
     return out, counts
 
 
-def _per_year_reduce(
-    years: list[tuple[np.ndarray, np.ndarray]],
-    values: np.ndarray,
-    aggregate: Aggregate,
-    n_employers: int,
-) -> np.ndarray:
-    """LAST/MIN/MAX by one scatter per year, in calendar order.
+def _blocks(year_rows: YearRows, first: int, last: int):  # noqa: ANN202 - a generator
+    """Row positions and employer codes of the years first..last, in blocks of rows."""
+    for year in range(first, last + 1):
+        rows, codes = year_rows.of(year)
+        for start in range(0, len(rows), _BLOCK):
+            yield rows[start : start + _BLOCK], codes[start : start + _BLOCK]
 
-    An employer has one row per year, so each year's scatter touches each employer at
-    most once (employers with duplicate years are rejected and their values unused).
-    """
-    is_date = values.dtype.kind == "M"
-    result = np.full(n_employers, np.nan)
-    for rows, year_codes in years:
-        if not len(rows):
-            continue
-        chosen = values[rows]
-        if is_date:
-            missing = np.isnat(chosen)
-            chosen = chosen.astype("datetime64[D]").astype(np.float64)
-            chosen[missing] = np.nan
-        else:
-            chosen = chosen.astype(np.float64, copy=False)
-        if aggregate == Aggregate.LAST:
-            # A missing value rejects its employer in validation: no need to skip NaN.
-            result[year_codes] = chosen
-        elif aggregate == Aggregate.MAX:
-            result[year_codes] = np.fmax(result[year_codes], chosen)
-        else:
-            result[year_codes] = np.fmin(result[year_codes], chosen)
-    return result
+
+def _as_float(values: np.ndarray) -> np.ndarray:
+    """Numbers, flags and dates (as days since 1970-01-01, NaN for NaT) as float64."""
+    if values.dtype.kind == "M":
+        days = values.astype("datetime64[D]")
+        out = days.astype(np.float64)
+        out[np.isnat(days)] = np.nan
+        return out
+    return values.astype(np.float64, copy=False)
 
 
 def months_between(start_days: np.ndarray, as_of: dt.date) -> np.ndarray:
@@ -136,6 +137,11 @@ def months_between(start_days: np.ndarray, as_of: dt.date) -> np.ndarray:
     A month counts once the same day of the month is reached: 2023-01-15 → 2025-01-15 is
     24 months, → 2025-01-14 is 23. NaN stays NaN.
     """
+    if len(start_days) > _BLOCK:
+        out = np.empty(len(start_days))
+        for start in range(0, len(start_days), _BLOCK):
+            out[start : start + _BLOCK] = months_between(start_days[start : start + _BLOCK], as_of)
+        return out
     valid = ~np.isnan(start_days)
     year, month, day = _civil_from_days(np.where(valid, start_days, 0).astype(np.int64))
     whole = (as_of.year - year) * 12 + (as_of.month - month) - (as_of.day < day)
