@@ -11,6 +11,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 import pandas as pd
+import pytest
 
 import ratefloat
 
@@ -80,3 +81,16 @@ def rate_one(
 def reasons(row: pd.Series) -> list[str]:
     """The rule ids of a rated row's ``reasons``, in order."""
     return str(row["reasons"]).split(" > ")
+
+
+#: 人社部发〔2015〕71号: national base rates of classes 1-8 (fractions of payroll) [S].
+NATIONAL_BASE_RATES = [
+    pytest.param(1, 0.002, id="class 1 = 0.2%"),
+    pytest.param(2, 0.004, id="class 2 = 0.4%"),
+    pytest.param(3, 0.007, id="class 3 = 0.7%"),
+    pytest.param(4, 0.009, id="class 4 = 0.9%"),
+    pytest.param(5, 0.011, id="class 5 = 1.1%"),
+    pytest.param(6, 0.013, id="class 6 = 1.3%"),
+    pytest.param(7, 0.016, id="class 7 = 1.6%"),
+    pytest.param(8, 0.019, id="class 8 = 1.9%"),
+]

@@ -28,7 +28,7 @@ import math
 import pytest
 
 import ratefloat
-from helpers import employer, extract, rate_one, reasons
+from helpers import NATIONAL_BASE_RATES, employer, extract, rate_one, reasons
 
 RULES = "cn-jiangsu-2023"
 AS_OF = "2025-01-01"
@@ -200,16 +200,7 @@ def test_band_boundaries(values, grade, multiplier, rate, expected):
 
 @pytest.mark.parametrize(
     ("risk_class", "base_rate"),
-    [
-        pytest.param(1, 0.002, id="class 1 = 0.2%"),
-        pytest.param(2, 0.004, id="class 2 = 0.4%"),
-        pytest.param(3, 0.007, id="class 3 = 0.7%"),
-        pytest.param(4, 0.009, id="class 4 = 0.9%"),
-        pytest.param(5, 0.011, id="class 5 = 1.1%"),
-        pytest.param(6, 0.013, id="class 6 = 1.3%"),
-        pytest.param(7, 0.016, id="class 7 = 1.6%"),
-        pytest.param(8, 0.019, id="class 8 = 1.9%"),
-    ],
+    NATIONAL_BASE_RATES,
 )
 def test_base_rate_per_class(risk_class, base_rate):
     """Base rates 0.2, 0.4, 0.7, 0.9, 1.1, 1.3, 1.6, 1.9 % (人社部发〔2015〕71号 [S],

@@ -26,7 +26,7 @@ import numpy as np
 import pytest
 
 import ratefloat
-from helpers import employer, extract, rate_one, reasons
+from helpers import NATIONAL_BASE_RATES, employer, extract, rate_one, reasons
 from ratefloat import synth
 from ratefloat.testing import assert_matches_reference
 
@@ -140,16 +140,7 @@ def test_grades_from_the_agency_thresholds(payouts, grade, rate_, expected):
 
 @pytest.mark.parametrize(
     ("risk_class", "base_rate"),
-    [
-        pytest.param(1, 0.002, id="class 1 = 0.2%"),
-        pytest.param(2, 0.004, id="class 2 = 0.4%"),
-        pytest.param(3, 0.007, id="class 3 = 0.7%"),
-        pytest.param(4, 0.009, id="class 4 = 0.9%"),
-        pytest.param(5, 0.011, id="class 5 = 1.1%"),
-        pytest.param(6, 0.013, id="class 6 = 1.3%"),
-        pytest.param(7, 0.016, id="class 7 = 1.6%"),
-        pytest.param(8, 0.019, id="class 8 = 1.9%"),
-    ],
+    NATIONAL_BASE_RATES,
 )
 def test_base_rate_per_class(risk_class, base_rate):
     """National base rates 0.2 … 1.9 % (71号 一 [S]); 支缴率 70 % → base."""

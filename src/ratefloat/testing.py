@@ -19,7 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, get_args
 
 import numpy as np
 import pandas as pd
@@ -30,7 +30,7 @@ from .reference import rate_all
 from .rerate import rerate
 from .result import REASON_SEPARATOR
 from .rules.loader import load_table
-from .rules.model import RuleTable
+from .rules.model import ModifierAction, RuleTable
 
 __all__ = [
     "employer_years",
@@ -220,21 +220,7 @@ def rule_table_dicts(draw: st.DrawFn, steps: bool = True) -> dict[str, Any]:
         bands.append(band)
     modifiers = []
     for i in range(draw(st.integers(0, 4))):
-        action = draw(
-            st.sampled_from(
-                [
-                    "no_down",
-                    "no_up",
-                    "bump",
-                    "set_grade",
-                    "top",
-                    "bottom",
-                    "reclassify",
-                    "rate_factor",
-                    "rate_add",
-                ]
-            )
-        )
+        action = draw(st.sampled_from(get_args(ModifierAction)))
         when = draw(
             st.one_of(
                 _condition(),
