@@ -146,3 +146,12 @@ def test_only_the_columns_a_table_reads_are_loaded(tmp_path, suffix):
     full = ratefloat.rerate(extract, "cn-jiangsu-2023", "2025-01-01")
     narrow = ratefloat.rerate(loaded, "cn-jiangsu-2023", "2025-01-01")
     assert narrow.rated["rate"].tolist() == full.rated["rate"].tolist()
+
+
+def test_bundled_example_is_the_examples_file():
+    """load_example() and the README's command read the same data."""
+    from importlib import resources
+
+    packaged = resources.files("ratefloat.data").joinpath("example_extract.csv").read_bytes()
+    assert packaged == EXAMPLE.read_bytes()
+    assert len(ratefloat.load_example()) == len(pd.read_csv(EXAMPLE))
