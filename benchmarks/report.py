@@ -85,11 +85,69 @@ def render(results: dict) -> str:
         "## Results",
         "",
     ]
+    out += _targets(results, ref)
     for entry in results["sizes"]:
         out += _size_table(entry, ref)
     out += _scaling(results, ref)
     out += _method(results)
     return "\n".join(out) + "\n"
+
+
+def _targets(results: dict, ref: str) -> list[str]:
+    """The performance targets at 1 M employers (or the largest size run), met or not."""
+    if ref != "ratefloat":
+        return []
+    sizes = [e for e in results["sizes"] if e["n_employers"] <= 1_000_000] or results["sizes"]
+    entry = max(sizes, key=lambda e: e["n_employers"])
+    by_name = {v["variant"]: v for v in entry["variants"]}
+    mine = by_name.get("ratefloat")
+    if mine is None:
+        return []
+
+    def seconds(name: str) -> float | None:
+        v = by_name.get(name)
+        return None if v is None else (v.get("estimate_s") or v["median_s"])
+
+    t = mine["median_s"]
+    rows = []
+    fastest = [x for x in (seconds("duckdb"), seconds("polars")) if x]
+    if fastest:
+        best = min(fastest)
+        rows.append(("no slower than the fastest of DuckDB and lazy Polars",
+                     f"{t / best:.2f}× the fastest ({_sec(best)})", t <= best))
+    if seconds("pandas_rowwise"):
+        speedup = seconds("pandas_rowwise") / t
+        rows.append(("more than 1,000× faster than row-wise pandas", f"{speedup:,.0f}×",
+                     speedup > 1000))
+    if seconds("numpy_floor"):
+        floor = t / seconds("numpy_floor")
+        rows.append(("within 10× the numpy floor", f"{floor:.0f}× the floor", floor <= 10))
+    extra = mine["peak_extra_bytes"] / entry["input_frame_bytes"]
+    rows.append(("peak memory under 3× the input frame", f"peak extra {extra:.1f}× the frame",
+                 extra < 3))
+    out = [
+        "## Targets",
+        "",
+        f"At {entry['n_employers']:,} employers × 3 years, on this {results['machine']['cores']}"
+        "-core machine:",
+        "",
+        "| target | measured | met |",
+        "|---|---|---|",
+    ]
+    out += [f"| {goal} | {measured} | {'yes' if ok else '**no**'} |" for goal, measured, ok in rows]
+    out += [
+        "",
+        "Where a target is missed, why: DuckDB spends about the same CPU time as `rerate()` "
+        "but spreads it over both cores for the whole query, while most of `rerate()` runs "
+        "on one (numpy's `bincount` and the hashing of Python-string employer ids hold the "
+        "GIL; only the table evaluation runs in blocks on two threads), and large temporary "
+        "arrays cost kernel page-fault time (the `CPU user + sys` column). The numpy floor "
+        "only reads eight columns once; `rerate()` also codes a million string ids, checks "
+        "every column with a reason per rejected row, and builds the reasons, indicator and "
+        "premium columns.",
+        "",
+    ]
+    return out
 
 
 def _size_table(e: dict, ref: str) -> list[str]:
