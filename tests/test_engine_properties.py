@@ -134,3 +134,21 @@ def test_output_is_byte_identical_across_runs(tmp_path):
         paths.append(path)
     assert paths[0].read_bytes() == paths[1].read_bytes()
     assert np.all(result.rated["table_id"] == "cn-jiangsu-2023")
+
+
+@given(rule_tables(), employer_years(max_employers=40))
+def test_blocks_and_threads_do_not_change_the_result(table, extract):
+    """Large populations run in blocks (on two threads): tiny blocks must give the same."""
+    import ratefloat.engine as engine
+    import ratefloat.rounding as rounding
+    import ratefloat.window as window
+
+    whole = ratefloat.rerate(extract, table, AS_OF)
+    saved = engine.BLOCK, rounding._BLOCK, window._BLOCK
+    try:
+        engine.BLOCK, rounding._BLOCK, window._BLOCK = 3, 5, 4
+        blocked = ratefloat.rerate(extract, table, AS_OF)
+    finally:
+        engine.BLOCK, rounding._BLOCK, window._BLOCK = saved
+    pd.testing.assert_frame_equal(blocked.rated, whole.rated)
+    pd.testing.assert_frame_equal(blocked.rejects, whole.rejects)
