@@ -46,6 +46,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import functools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -115,26 +116,17 @@ CLAIM_COLUMNS: Mapping[str, str] = MappingProxyType(
     }
 )
 
-# Risk class -> GB/T 4754-2011 大类 codes: annex of 人社部发〔2015〕71号 (class membership by
-# name [S], two-digit codes [I]; the same mapping as the built-in classification
-# cn-mohrss-2015, which cites the reposts read). Kept here so that the generator does not
-# depend on the classification package; every code 01-96 appears exactly once.
-_CODES_BY_CLASS: Mapping[int, tuple[str, ...]] = MappingProxyType(
-    {
-        1: ("65", "66", "67", "68", "69", "75", "84", "86", "90", "91", "92", "93", "94", "95")
-        + ("96",),
-        2: ("51", "52", "59", "60", "61", "62", "63", "64", "70", "71", "72", "73", "74", "79")
-        + ("81", "82", "83", "85", "87"),
-        3: ("13", "14", "15", "16", "17", "20", "24", "39", "40", "41", "46", "76", "77", "78")
-        + ("80", "89"),
-        4: ("01", "03", "05", "18", "19", "23", "27", "28", "29", "33", "34", "35", "36", "37")
-        + ("38", "42", "43", "44", "45", "53", "56", "57", "88"),
-        5: ("02", "11", "21", "22", "49", "50", "54", "55", "58"),
-        6: ("04", "26", "30", "31", "32", "47", "48"),
-        7: ("07", "12", "25"),
-        8: ("06", "08", "09", "10"),
-    }
-)
+
+@functools.cache
+def _codes_by_class() -> Mapping[int, tuple[str, ...]]:
+    """Risk class → its GB/T 4754-2011 大类 codes, from the built-in classification
+    ``cn-mohrss-2015`` (annex of 人社部发〔2015〕71号), so the two never disagree."""
+    from .classification import load_classification
+
+    by_class: dict[int, list[str]] = {}
+    for code, risk_class in sorted(load_classification("cn-mohrss-2015").classes.items()):
+        by_class.setdefault(risk_class, []).append(code)
+    return MappingProxyType({k: tuple(v) for k, v in sorted(by_class.items())})
 
 
 def _frozen(d: Mapping[Any, Any]) -> Mapping[Any, Any]:
@@ -837,8 +829,9 @@ def _generate(n: int, years: np.ndarray, seed: int, p: SynthParams) -> pd.DataFr
     mix = np.array([p.class_mix.get(k, 0.0) for k in CLASSES])
     cls = (_categorical(rng["class"], _cum(mix), n) + 1).astype(np.int8)
 
-    codes_flat = np.array([c for k in CLASSES for c in _CODES_BY_CLASS[k]], dtype=object)
-    n_codes = np.array([0] + [len(_CODES_BY_CLASS[k]) for k in CLASSES])
+    codes_by_class = _codes_by_class()
+    codes_flat = np.array([c for k in CLASSES for c in codes_by_class[k]], dtype=object)
+    n_codes = np.array([0] + [len(codes_by_class[k]) for k in CLASSES])
     offset = np.concatenate(([0, 0], np.cumsum(n_codes[1:])[:-1]))
     pick = (rng["industry"].random(n) * n_codes[cls]).astype(np.int64)
     industry = codes_flat[offset[cls] + pick]
