@@ -152,7 +152,7 @@ def _scopes(
     last = as_of.year - table.window.lag_years
     first = last - table.window.years + 1
     spans = {"": (first, last), "prev_": (first - table.window.years, first - 1)}
-    for k in range(1, _history_used(table) + 1):
+    for k in range(1, table.history_read() + 1):
         spans[f"_y{k}"] = (last - k + 1, last - k + 1)
     names = {name for row in rows for name in row} - {"employer_id", "year", "insured_since"}
     out = {}
@@ -165,15 +165,6 @@ def _scopes(
         scope["years_observed"] = float(len(chosen))
         out[key] = scope
     return out
-
-
-def _history_used(table: RuleTable) -> int:
-    history = 0
-    for name in table.names_used():
-        head, _, year = name.rpartition("_y")
-        if head and year.isdigit():
-            history = max(history, int(year))
-    return history
 
 
 def _base_rates(table: RuleTable, as_of: dt.date) -> dict[int, float]:

@@ -150,7 +150,7 @@ def rerate(
         members = ~validated.rejected & (previous_counts > 0)
         previous.update(_indicators(table, previous, env, members, values))
         env.update({f"prev_{name}": value for name, value in previous.items()})
-    for k in range(1, _history_used(table) + 1):
+    for k in range(1, table.history_read() + 1):
         year = span.last - k + 1
         yearly, yearly_counts = scope(year, year)
         members = ~validated.rejected & (yearly_counts > 0)
@@ -439,16 +439,6 @@ def _engine_inputs(table: RuleTable, env: Mapping[str, Any]) -> set[str]:
     wanted = set(table.names_used()) | {"risk_class", "current_grade", "current_rate"}
     wanted |= {"payroll", "years_observed"} | set(_indicator_columns(table))
     return wanted & set(env)
-
-
-def _history_used(table: RuleTable) -> int:
-    """The largest k of a ``<name>_y<k>`` the table reads (0 if none)."""
-    used = [
-        int(match.group(1))
-        for name in table.names_used()
-        if (match := re.search(r"_y(\d+)$", name))
-    ]
-    return max(used, default=0)
 
 
 def _uses_previous(table: RuleTable) -> bool:

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
@@ -839,6 +840,15 @@ class RuleTable(_Model):
         ids += [m.id for m in self.modifiers]
         ids += [c.id for c in self.cuts]
         return ids
+
+    def history_read(self) -> int:
+        """The largest k of a ``<name>_y<k>`` the table reads (0 if it reads none)."""
+        years = [
+            int(match.group(1))
+            for name in self.names_used()
+            if (match := re.fullmatch(r".+_y(\d+)", name))
+        ]
+        return max(years, default=0)
 
     def names_used(self) -> set[str]:
         """All names read by the table's expressions and indicators."""
