@@ -16,7 +16,15 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["read_extract", "write_frame", "write_json", "EXTRACT_DTYPES"]
+__all__ = [
+    "read_extract",
+    "write_frame",
+    "write_json",
+    "csv_options",
+    "arrow_table",
+    "atomic_write",
+    "EXTRACT_DTYPES",
+]
 
 #: Column types forced when reading CSV, so ids and codes keep their leading zeros.
 EXTRACT_DTYPES = {"employer_id": str, "industry_code": str}
@@ -41,8 +49,7 @@ def read_extract(path: str | Path, columns: Sequence[str] | None = None) -> pd.D
     suffix = path.suffix.lower()
     wanted = None if columns is None else set(columns)
     if suffix == ".csv":
-        usecols = None if wanted is None else (lambda name: name in wanted)
-        return pd.read_csv(path, dtype=EXTRACT_DTYPES, keep_default_na=True, usecols=usecols)
+        return pd.read_csv(path, **csv_options(columns))
     if suffix in (".parquet", ".pq"):
         _require_pyarrow()
         import pyarrow.parquet as pq
@@ -51,6 +58,23 @@ def read_extract(path: str | Path, columns: Sequence[str] | None = None) -> pd.D
         chosen = None if wanted is None else [name for name in present if name in wanted]
         return pd.read_parquet(path, columns=chosen)
     raise ValueError(f"cannot read {str(path)!r}: use a .csv or .parquet file")
+
+
+def csv_options(columns: Sequence[str] | None = None) -> dict[str, Any]:
+    """The ``pandas.read_csv`` options extracts are read with (whole or in chunks)."""
+    wanted = None if columns is None else set(columns)
+    usecols = None if wanted is None else (lambda name: name in wanted)
+    return {"dtype": EXTRACT_DTYPES, "keep_default_na": True, "usecols": usecols}
+
+
+def arrow_table(frame: pd.DataFrame, metadata: dict[str, str] | None = None) -> Any:
+    """``frame`` as the Arrow table written to Parquet, with ``metadata`` in its schema."""
+    _require_pyarrow()
+    import pyarrow as pa
+
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    extra = {f"ratefloat.{k}".encode(): str(v).encode() for k, v in (metadata or {}).items()}
+    return table.replace_schema_metadata({**(table.schema.metadata or {}), **extra})
 
 
 def write_frame(
@@ -62,13 +86,9 @@ def write_frame(
     if suffix == ".csv":
         return _atomic(path, lambda tmp: frame.to_csv(tmp, index=False, lineterminator="\n"))
     if suffix in (".parquet", ".pq"):
-        _require_pyarrow()
-        import pyarrow as pa
         import pyarrow.parquet as pq
 
-        table = pa.Table.from_pandas(frame, preserve_index=False)
-        extra = {f"ratefloat.{k}".encode(): str(v).encode() for k, v in (metadata or {}).items()}
-        table = table.replace_schema_metadata({**(table.schema.metadata or {}), **extra})
+        table = arrow_table(frame, metadata)
         return _atomic(path, lambda tmp: pq.write_table(table, tmp))
     raise ValueError(f"cannot write {str(path)!r}: use a .csv or .parquet file")
 
@@ -77,6 +97,11 @@ def write_json(payload: dict[str, Any], path: str | Path) -> Path:
     """Write ``payload`` as indented UTF-8 JSON, atomically."""
     text = json.dumps(payload, ensure_ascii=False, indent=2, sort_keys=True, default=str) + "\n"
     return _atomic(Path(path), lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
+
+
+def atomic_write(path: str | Path, write: Callable[[str], Any]) -> Path:
+    """Call ``write(temporary_path)``, then rename the file to ``path`` (removed on error)."""
+    return _atomic(Path(path), write)
 
 
 def _atomic(path: Path, write: Callable[[str], Any]) -> Path:

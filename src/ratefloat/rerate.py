@@ -24,7 +24,7 @@ from .classification import classify
 from .engine import evaluate
 from .errors import ParameterError, RejectReason, reject_frame
 from .expr import suggest
-from .indicators import area_ratios, compute_indicators
+from .indicators import AreaSums, area_ratios, area_sums, compute_indicators
 from .result import RerateResult, build_reasons
 from .rounding import round_money
 from .rules.loader import load_table, table_hash
@@ -40,7 +40,16 @@ from .schema import (
 )
 from .window import aggregate_window, months_between, window_years
 
-__all__ = ["rerate", "resolve_params", "parse_as_of", "required_columns", "columns_read"]
+__all__ = [
+    "rerate",
+    "resolve_params",
+    "parse_as_of",
+    "required_columns",
+    "columns_read",
+    "rate_with_totals",
+    "collect_area_sums",
+    "needs_area_totals",
+]
 
 
 def rerate(
@@ -98,9 +107,74 @@ def rerate(
     True
     """
     table = load_table(rules if not isinstance(rules, Mapping) else dict(rules))
-    as_of_date = parse_as_of(as_of)
-    values = resolve_params(table, params)
+    result = _run(extract, table, parse_as_of(as_of), resolve_params(table, params), classification)
+    assert isinstance(result, RerateResult)
+    return result
+
+
+def rate_with_totals(
+    extract: pd.DataFrame,
+    table: RuleTable,
+    as_of: dt.date,
+    params: Mapping[str, Any],
+    classification: str | Any | None = None,
+    area_totals: Mapping[str, AreaSums] | None = None,
+) -> RerateResult:
+    """:func:`rerate` of one part of a larger batch, with the batch's area sums.
+
+    ``area_totals`` (scope → :data:`AreaSums`, from :func:`collect_area_sums` over every
+    part, added) replaces the sums of ``extract`` alone, so area-relative indicators see
+    the whole batch. ``params`` are resolved (:func:`resolve_params`).
+    """
+    result = _run(extract, table, as_of, params, classification, area_totals=area_totals)
+    assert isinstance(result, RerateResult)
+    return result
+
+
+def collect_area_sums(
+    extract: pd.DataFrame,
+    table: RuleTable,
+    as_of: dt.date,
+    params: Mapping[str, Any],
+    classification: str | Any | None = None,
+) -> dict[str, AreaSums]:
+    """The exact area sums of one part of a batch, per scope (the window ``"window"``, the
+    previous window ``"previous"``, history year ``"y<k>"``): a partitioned run's first
+    pass. Validation and the window are computed; the table is not evaluated."""
+    sums = _run(extract, table, as_of, params, classification, collect=True)
+    assert isinstance(sums, dict)
+    return sums
+
+
+def needs_area_totals(table: RuleTable) -> bool:
+    """Whether the table compares employers with a figure computed over the batch."""
+    return any(
+        indicator.relative_to_area and indicator.area_figure is None
+        for indicator in table.all_indicators.values()
+    )
+
+
+def _run(
+    extract: pd.DataFrame,
+    table: RuleTable,
+    as_of_date: dt.date,
+    values: Mapping[str, Any],
+    classification: str | Any | None,
+    *,
+    area_totals: Mapping[str, AreaSums] | None = None,
+    collect: bool = False,
+) -> RerateResult | dict[str, AreaSums]:
     required, optional, needs, extra_specs = _column_plan(table)
+    collected: dict[str, AreaSums] = {}
+
+    def indicators(
+        label: str, scope: Mapping[str, Any], fallback: Mapping[str, Any], members: np.ndarray
+    ) -> dict[str, Any]:
+        if collect:
+            collected[label] = area_sums(table, scope, members)
+        totals = None if area_totals is None else area_totals.get(label, {})
+        area = area_ratios(table, scope, members, values, totals)
+        return compute_indicators(table, scope, fallback, area)
 
     classified = None
     if classification is not None:
@@ -144,18 +218,20 @@ def rerate(
         )
     env["base_rate"] = _base_rates(table, env["risk_class"], as_of_date)
     env.update(values)
-    env.update(_indicators(table, current, env, ~validated.rejected & (counts > 0), values))
+    env.update(indicators("window", current, env, ~validated.rejected & (counts > 0)))
     if _uses_previous(table):
         previous, previous_counts = scope(span.previous_first, span.previous_last)
         members = ~validated.rejected & (previous_counts > 0)
-        previous.update(_indicators(table, previous, env, members, values))
+        previous.update(indicators("previous", previous, env, members))
         env.update({f"prev_{name}": value for name, value in previous.items()})
     for k in range(1, table.history_read() + 1):
         year = span.last - k + 1
         yearly, yearly_counts = scope(year, year)
         members = ~validated.rejected & (yearly_counts > 0)
-        yearly.update(_indicators(table, yearly, env, members, values))
+        yearly.update(indicators(f"y{k}", yearly, env, members))
         env.update({f"{name}_y{k}": value for name, value in yearly.items()})
+    if collect:
+        return collected
 
     rejects_by_rule = _rule_rejects(table, env, validated, counts)
     failures = pd.concat([validated.failures, rejects_by_rule], ignore_index=True)
@@ -177,7 +253,7 @@ def rerate(
     outcome = evaluate(table, sub_env, sub_env["risk_class"].astype(np.int16), as_of_date)
 
     frame = _rated_frame(table, validated.employer_ids[rated], sub_env, outcome)
-    result = RerateResult(
+    return RerateResult(
         rated=frame,
         rejects=_one_per_employer(failures),
         failure_cases=failures,
@@ -185,9 +261,8 @@ def rerate(
         table_hash=table_hash(table),
         as_of=as_of_date,
         window=span,
-        params=values,
+        params=dict(values),
     )
-    return result
 
 
 @dataclass(frozen=True)
@@ -410,17 +485,6 @@ def _input_defaults(table: RuleTable, columns: Mapping[str, Any], n: int) -> dic
             fill = bool(spec.default) if spec.kind == "flag" else float(spec.default)
             defaults[name] = np.full(n, fill)
     return defaults
-
-
-def _indicators(
-    table: RuleTable,
-    scope: Mapping[str, Any],
-    fallback: Mapping[str, Any],
-    members: np.ndarray,
-    params: Mapping[str, Any],
-) -> dict[str, Any]:
-    area = area_ratios(table, scope, members, params)
-    return compute_indicators(table, scope, fallback, area)
 
 
 def _first_insured(year_rows: YearRows, columns: Mapping[str, Any]) -> np.ndarray:
