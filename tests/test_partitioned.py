@@ -11,6 +11,7 @@ Area figures computed over the batch (random tables include them) need the first
 from __future__ import annotations
 
 import filecmp
+import json
 import math
 import tempfile
 from pathlib import Path
@@ -230,3 +231,89 @@ def test_exact_sums_of_parts_equal_fsum_of_all(values, cut):
             float(combined)
     else:
         assert float(combined) == expected
+
+
+def test_cli_memory_limit_writes_the_in_memory_files(tmp_path):
+    from ratefloat.cli import main
+
+    extract = synth.employer_years(3_000, seed=4).sample(frac=1.0, random_state=1)
+    path = tmp_path / "extract.parquet"
+    extract.to_parquet(path, index=False)
+    assert (
+        main(
+            [
+                "rerate",
+                str(path),
+                "--rules",
+                "cn-jiangsu-2023",
+                "--as-of",
+                AS_OF.isoformat(),
+                "-o",
+                str(tmp_path / "a.parquet"),
+                "--quiet",
+            ]
+        )
+        == 0
+    )
+    assert (
+        main(
+            [
+                "rerate",
+                str(path),
+                "--rules",
+                "cn-jiangsu-2023",
+                "--as-of",
+                AS_OF.isoformat(),
+                "-o",
+                str(tmp_path / "b.parquet"),
+                "--quiet",
+                "--memory-limit",
+                "1GiB",
+            ]
+        )
+        == 0
+    )
+    assert filecmp.cmp(tmp_path / "a.parquet", tmp_path / "b.parquet", shallow=False)
+    assert filecmp.cmp(
+        tmp_path / "a.rejects.parquet", tmp_path / "b.rejects.parquet", shallow=False
+    )
+    manifest = json.loads((tmp_path / "b.manifest.json").read_text())
+    assert manifest["engine"] == "partitioned"
+    assert manifest["counts"]["rated"] == 3_000
+    assert manifest["input_rows"] == len(extract)
+
+
+def test_cli_partitioned_engine_needs_an_output(tmp_path, capsys):
+    from ratefloat.cli import EXIT_CODES, main
+
+    path = tmp_path / "extract.csv"
+    ratefloat.load_example().to_csv(path, index=False)
+    code = main(
+        [
+            "rerate",
+            str(path),
+            "--rules",
+            "cn-jiangsu-2023",
+            "--as-of",
+            "2025-01-01",
+            "--engine",
+            "partitioned",
+        ]
+    )
+    assert code == EXIT_CODES["usage"]
+    assert "-o/--output" in capsys.readouterr().err
+    code = main(
+        [
+            "rerate",
+            str(path),
+            "--rules",
+            "cn-jiangsu-2023",
+            "--as-of",
+            "2025-01-01",
+            "--memory-limit",
+            "lots",
+            "-o",
+            str(tmp_path / "r.csv"),
+        ]
+    )
+    assert code == EXIT_CODES["config"]

@@ -91,6 +91,19 @@ def _parser() -> argparse.ArgumentParser:
     rerate.add_argument(
         "--log-format", choices=["text", "json"], default="text", help="format of the log line"
     )
+    scale = rerate.add_argument_group("scale (extracts beyond memory or one machine)")
+    scale.add_argument(
+        "--engine",
+        choices=["memory", "partitioned", "dask"],
+        help="memory: one in-memory run (default); partitioned: employer ranges spilled to "
+        "disk, rated one at a time (default with --memory-limit); dask: a Dask cluster",
+    )
+    scale.add_argument(
+        "--memory-limit", metavar="SIZE", help="memory a run (or a Dask worker) may use, e.g. 2GiB"
+    )
+    scale.add_argument("--workers", type=int, help="Dask workers of a local cluster")
+    scale.add_argument("--scheduler", metavar="ADDRESS", help="a running Dask scheduler to use")
+    scale.add_argument("--spill-dir", help="directory for the partition files (default: temp)")
     rerate.set_defaults(handler=_rerate)
 
     tables = commands.add_parser("tables", help="list the built-in rule tables")
@@ -112,6 +125,9 @@ def _rerate(args: argparse.Namespace) -> int:
 
     started = time.perf_counter()
     timings: dict[str, float] = {}
+    engine = args.engine or ("partitioned" if args.memory_limit else "memory")
+    if engine != "memory":
+        return _rerate_scaled(args, engine, started)
     try:
         wanted = columns_read(args.rules)
     except RuleTableError as exc:
@@ -183,6 +199,72 @@ def _rerate(args: argparse.Namespace) -> int:
             f"ratefloat: {counts['employers']:,} employers, {counts['rated']:,} rated, "
             f"{counts['rejected']:,} rejected; table {provenance['table_id']} "
             f"sha256:{provenance['table_hash'][:12]}; {timings['total_s']:.2f}s"
+        )
+    if args.fail_on_rejects and counts["rejected"]:
+        raise _Failure(
+            "data", f"{counts['rejected']:,} employers were rejected (--fail-on-rejects)"
+        )
+    return EXIT_CODES["ok"]
+
+
+def _rerate_scaled(args: argparse.Namespace, engine: str, started: float) -> int:
+    """``rerate`` with the partitioned or the Dask engine: outputs go straight to files."""
+    from .io import write_json
+
+    if not args.output:
+        raise _Failure("usage", f"--engine {engine} writes its result: give -o/--output")
+    output = Path(args.output)
+    rejects_path = Path(args.rejects) if args.rejects else _beside(output, "rejects")
+    manifest_path = Path(args.manifest) if args.manifest else _beside(output, "manifest", ".json")
+    options = {"params": _parse_params(args.param), "memory_limit": args.memory_limit}
+    try:
+        if engine == "dask":
+            from .distributed import rerate_to_files
+
+            options |= {"workers": args.workers, "scheduler": args.scheduler}
+        else:
+            from .partitioned import rerate_to_files
+
+            options["spill_dir"] = args.spill_dir
+        run = rerate_to_files(args.extract, output, rejects_path, args.rules, args.as_of, **options)
+    except FileNotFoundError as exc:
+        raise _Failure("no_input", str(exc)) from None
+    except SchemaError as exc:
+        raise _Failure("no_input", f"the extract cannot be used: {exc}") from None
+    except (RuleTableError, ParameterError) as exc:
+        raise _Failure("config", str(exc)) from None
+    except ImportError as exc:
+        raise _Failure("config", f"--engine {engine}: {exc}") from None
+    except OSError as exc:
+        raise _Failure("cannot_create", f"cannot write the output: {exc}") from None
+    counts, provenance = run.counts(), run.provenance()
+    manifest = {
+        **provenance,
+        "extract": str(args.extract),
+        "input_rows": run.input_rows,
+        "engine": engine,
+        "partitions": run.partitions,
+        "params": {k: list(v) if isinstance(v, tuple) else v for k, v in run.result.params.items()},
+        "counts": counts,
+        "outputs": {
+            "rated": str(output),
+            "rejects": str(rejects_path),
+            "manifest": str(manifest_path),
+        },
+        "timings": {"total_s": round(time.perf_counter() - started, 4)},
+    }
+    try:
+        write_json(manifest, manifest_path)
+    except OSError as exc:
+        raise _Failure("cannot_create", f"cannot write the manifest: {exc}") from None
+    if args.log_format == "json":
+        print(json.dumps(manifest, ensure_ascii=False, sort_keys=True, default=str))
+    else:
+        print(
+            f"ratefloat: {counts['employers']:,} employers, {counts['rated']:,} rated, "
+            f"{counts['rejected']:,} rejected; table {provenance['table_id']} "
+            f"sha256:{provenance['table_hash'][:12]}; {engine}, {run.partitions} partitions; "
+            f"{manifest['timings']['total_s']:.2f}s"
         )
     if args.fail_on_rejects and counts["rejected"]:
         raise _Failure(

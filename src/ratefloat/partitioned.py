@@ -63,7 +63,7 @@ BYTES_PER_ROW = 1200
 #: Memory a run needs besides its partition: the interpreter, numpy, pandas and pyarrow.
 BASELINE_BYTES = 400 * 2**20
 #: Rows read from the file at a time.
-BATCH_ROWS = 1 << 18
+BATCH_ROWS = 1 << 16
 #: The row number column carried through the spill files.
 ROW = "__ratefloat_row__"
 #: Rows per row group of a Parquet output: pyarrow's default for one write_table call.
@@ -443,7 +443,7 @@ class _FilePartitions(_Partitions):
     ) -> None:
         self.directory = directory
         reader = _reader(path, columns)
-        sample, self.input_rows = _sample_keys(reader)
+        sample, self.input_rows = _sample_keys(_reader(path, ["employer_id"]))
         if count is None:
             count = 1 if limit is None else partitions_for(self.input_rows, limit)
         bounds = boundaries(_distinct_sorted(sample), count)
@@ -632,20 +632,26 @@ def _keys(batch: Any) -> Any:
 
 
 def _sample_keys(reader: Callable[[], Iterator[Any]], size: int = 1 << 17) -> tuple[Any, int]:
-    """Up to about ``size`` ids spread evenly over the file, and its number of rows."""
+    """Every ``stride``-th id of the file (the stride doubles to keep about ``size`` of
+    them, so the sample stays spread evenly), and the file's number of rows."""
     import pyarrow as pa
 
     kept: list[Any] = []
-    rows = 0
+    positions: list[np.ndarray] = []
+    stride, rows = 1, 0
     for batch in reader():
         keys = _keys(batch)
-        kept.append(keys.drop_null())
+        chosen = np.arange(-rows % stride, len(keys), stride)
+        kept.append(keys.take(pa.array(chosen)))
+        positions.append(chosen + rows)
         rows += len(keys)
         if sum(len(k) for k in kept) > 2 * size:
-            merged = pa.concat_arrays(kept)
-            kept = [merged.take(pa.array(np.arange(0, len(merged), 2)))]
+            stride *= 2
+            merged, where = pa.concat_arrays(kept), np.concatenate(positions)
+            keep = where % stride == 0
+            kept, positions = [merged.filter(pa.array(keep))], [where[keep]]
     sample = pa.concat_arrays(kept) if kept else pa.array([], type=pa.string())
-    return sample, rows
+    return sample.drop_null(), rows
 
 
 def _split_positions(buckets: np.ndarray, count: int) -> tuple[np.ndarray, np.ndarray]:
