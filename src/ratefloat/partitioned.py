@@ -25,7 +25,7 @@ import pickle
 import re
 import shutil
 import tempfile
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .errors import ParameterError
+from .errors import ParameterError, empty_rejects
 from .indicators import AreaSums, add_area_sums
 from .io import arrow_table, atomic_write, csv_options, write_frame
 from .rerate import (
@@ -215,7 +215,7 @@ def rerate_to_files(
             frame.assign(reasons=frame["reasons"].cat.set_categories(list(categories)))
             for frame in rated_files.frames()
         )
-        count = _write_rated(frames, result.rated, rated_path, result.provenance())
+        count = _write_rated(frames, lambda: result.rated, rated_path, result.provenance())
         write_frame(result.rejects, rejects_path, result.provenance())
         return PartitionedRun(count, len(parts), parts.input_rows, result)
 
@@ -256,6 +256,9 @@ class _Run:
             params=dict(self.params),
         )
 
+    def provenance(self) -> dict[str, str]:
+        return self.result(pd.DataFrame(), _Rejects()).provenance()
+
     def columns(self) -> list[str]:
         return columns_read(self.table)
 
@@ -264,24 +267,33 @@ class _Run:
         filled = [index for index in range(len(parts)) if parts.size(index)] or [0]
         totals: dict[str, AreaSums] | None = None
         if needs_area_totals(self.table):
-            totals = {}
-            for index in filled:
-                frame, _ = parts.frame(index)
-                sums = collect_area_sums(
-                    frame, self.table, self.as_of, self.params, self.classification
-                )
-                for label, part in sums.items():
-                    totals[label] = add_area_sums(totals.get(label, {}), part)
-                del frame
+            totals = add_all_area_sums(self.area_sums(parts.frame(index)[0]) for index in filled)
         for index in filled:
-            frame, rows = parts.frame(index)
-            result = rate_with_totals(
-                frame, self.table, self.as_of, self.params, self.classification, totals
-            )
-            del frame
-            for failures in (result.rejects, result.failure_cases):
-                failures["row"] = rows[failures["row"].to_numpy(dtype=np.int64)]
-            yield result
+            yield self.rate_part(*parts.frame(index), totals)
+
+    def area_sums(self, frame: pd.DataFrame) -> dict[str, AreaSums]:
+        """Pass 1 over one partition."""
+        return collect_area_sums(frame, self.table, self.as_of, self.params, self.classification)
+
+    def rate_part(
+        self, frame: pd.DataFrame, rows: np.ndarray, totals: dict[str, AreaSums] | None
+    ) -> RerateResult:
+        """Pass 2 over one partition: ``rows`` are its rows' numbers in the whole input."""
+        result = rate_with_totals(
+            frame, self.table, self.as_of, self.params, self.classification, totals
+        )
+        for failures in (result.rejects, result.failure_cases):
+            failures["row"] = rows[failures["row"].to_numpy(dtype=np.int64)]
+        return result
+
+
+def add_all_area_sums(parts: Iterable[dict[str, AreaSums]]) -> dict[str, AreaSums]:
+    """The batch's area sums per scope: the partitions' sums added."""
+    totals: dict[str, AreaSums] = {}
+    for sums in parts:
+        for label, part in sums.items():
+            totals[label] = add_area_sums(totals.get(label, {}), part)
+    return totals
 
 
 class _Rejects:
@@ -300,11 +312,13 @@ class _Rejects:
         self.failures.append(result.failure_cases)
 
     def frame(self) -> pd.DataFrame:
+        if not self.with_id:
+            return empty_rejects()
         without = _concat(self.without_id).sort_values("row", kind="stable")
         return _concat([_concat(self.with_id), without])
 
     def failure_cases(self) -> pd.DataFrame:
-        return _concat(self.failures)
+        return _concat(self.failures) if self.failures else empty_rejects()
 
 
 def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
@@ -331,9 +345,13 @@ def _concat_rated(frames: list[pd.DataFrame]) -> pd.DataFrame:
 
 
 def _write_rated(
-    frames: Iterator[pd.DataFrame], empty: pd.DataFrame, path: str | Path, metadata: dict
+    frames: Iterator[pd.DataFrame],
+    empty: Callable[[], pd.DataFrame],
+    path: str | Path,
+    metadata: dict,
 ) -> int:
-    """Write consecutive rated frames as one file; returns the number of rows written."""
+    """Write consecutive rated frames as one file; returns the number of rows written.
+    ``empty()`` is the empty rated frame, written when there are no frames."""
     suffix = Path(path).suffix.lower()
     if suffix not in (".csv", ".parquet", ".pq"):
         raise ValueError(f"cannot write {str(path)!r}: use a .csv or .parquet file")
@@ -382,14 +400,16 @@ def _write_rated(
     return count
 
 
-def _nonempty(frames: Iterator[pd.DataFrame], empty: pd.DataFrame) -> Iterator[pd.DataFrame]:
+def _nonempty(
+    frames: Iterator[pd.DataFrame], empty: Callable[[], pd.DataFrame]
+) -> Iterator[pd.DataFrame]:
     """The frames, or the empty frame once when there are none (the file gets its header)."""
     any_frame = False
     for frame in frames:
         any_frame = True
         yield frame
     if not any_frame:
-        yield empty
+        yield empty()
 
 
 # -- partitions ------------------------------------------------------------------------
