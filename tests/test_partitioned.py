@@ -173,16 +173,23 @@ def test_rated_parquet_spanning_row_groups_is_byte_identical(tmp_path, monkeypat
     assert filecmp.cmp(tmp_path / "a.parquet", tmp_path / "b.parquet", shallow=False)
 
 
-def test_memory_limit_sets_the_number_of_partitions(tmp_path):
+def test_memory_limit_sets_the_number_of_partitions(tmp_path, monkeypatch):
+    """Partitions follow from rows × bytes per row over the limit less the baseline (the
+    bytes per row are raised so that a small extract needs several)."""
+    from ratefloat import partitioned
+
+    monkeypatch.setattr(partitioned, "BYTES_PER_ROW", 64 * 2**20 // 1_000)
     extract = synth.employer_years(2_000, seed=1)
     path = tmp_path / "extract.parquet"
     extract.to_parquet(path, index=False)
-    limit = 400 * 2**20 + 64 * 2**20
-    wanted = partitions_for(len(extract), limit)
+    limit = partitioned.BASELINE_BYTES + 64 * 2**20
     run = rerate_to_files(
         path, tmp_path / "r.parquet", tmp_path / "x.parquet", as_of=AS_OF, memory_limit=limit
     )
-    assert run.partitions == wanted == math.ceil(len(extract) * 1200 / (64 * 2**20))
+    assert run.partitions == math.ceil(len(extract) / 1_000) == partitions_for(len(extract), limit)
+    expected = ratefloat.rerate(read_extract(path, columns_read("cn-jiangsu-2023")), as_of=AS_OF)
+    write_frame(expected.rated, tmp_path / "a.parquet", expected.provenance())
+    assert filecmp.cmp(tmp_path / "a.parquet", tmp_path / "r.parquet", shallow=False)
 
 
 def test_missing_file_and_bad_limits():
