@@ -190,7 +190,10 @@ def _read(path: Path, columns: list[str]) -> Any:
     import pyarrow.parquet as pq
 
     present = pq.read_schema(next(iter(sorted(path.glob("*.parquet"))), path)).names
-    return dd.read_parquet(path, columns=[name for name in present if name in set(columns)])
+    # One partition per row group: a whole file in one task would not fit a worker.
+    return dd.read_parquet(
+        path, columns=[name for name in present if name in set(columns)], split_row_groups=True
+    )
 
 
 def _worker_memory(client: Any) -> int | None:
@@ -221,7 +224,11 @@ def _ranges(extract: Any, run: _Run, partitions: int | None) -> list[Any]:
     ]
     meta = _numbered(extract._meta, 0)
     frame = dd.from_delayed(numbered, meta=meta, verify_meta=False)
-    ordered = frame.set_index(KEY, npartitions=partitions or extract.npartitions)
+    # The task-based shuffle: the peer-to-peer one needed more than 1 GiB per worker for
+    # partitions of a million rows, and its workers were killed.
+    ordered = frame.set_index(
+        KEY, npartitions=partitions or extract.npartitions, shuffle_method="tasks"
+    )
     return [dask.delayed(_in_input_order)(piece) for piece in ordered.to_delayed()]
 
 
