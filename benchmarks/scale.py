@@ -251,6 +251,12 @@ def main() -> int:
         results = run(sizes, args.order, args.memory_limit, args.variants.split(","))
         RESULTS.parent.mkdir(exist_ok=True)
         previous = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+        if args.order in previous and previous[args.order]["memory_limit"] == args.memory_limit:
+            # Keep the other variants' figures of earlier runs (one variant at a time).
+            old = {e["employers"]: e for e in previous[args.order]["sizes"]}
+            for entry in results["sizes"]:
+                old[entry["employers"]] = {**old.get(entry["employers"], {}), **entry}
+            results["sizes"] = [old[n] for n in sorted(old)]
         previous[args.order] = results
         RESULTS.write_text(json.dumps(previous, indent=2) + "\n")
         render()
