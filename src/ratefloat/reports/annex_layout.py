@@ -12,22 +12,20 @@ The layout follows the annex of 鲁人社字〔2021〕73号 line by line::
 
 Rates are shown with two decimals, rounded half up: 工伤保险参保率 as a percentage,
 工伤事故发生率 in ‰ (per 1,000 insured persons). CSV is written UTF-8 with a byte-order
-mark, because the annex is a form people open in Excel, which misreads Chinese without it.
+mark (see :mod:`ratefloat.reports.sheets`).
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..io import _atomic
 from ..rounding import round_half_up
 from .annex import ACCIDENT_RATE, COVERAGE, annex_columns
+from .sheets import write_csv_rows
 
 if TYPE_CHECKING:
     from .annex import KeyIndustryReport
@@ -86,17 +84,14 @@ def write_annex(
     suffix = path.suffix.lower()
     rows = annex_rows(report, unit=unit, person=person, phone=phone)
     if suffix == ".csv":
-        buffer = io.StringIO()
-        csv.writer(buffer, lineterminator="\n").writerows(rows)
-        data = buffer.getvalue().encode("utf-8-sig")
-        return _atomic(path, lambda tmp: Path(tmp).write_bytes(data))
+        return write_csv_rows(rows, path)
     if suffix == ".xlsx":
         return _write_xlsx(report, rows, path)
     raise ValueError(f"cannot write the annex to {str(path)!r}: use a .csv or .xlsx file")
 
 
 def _write_xlsx(report: KeyIndustryReport, rows: list[list[object]], path: Path) -> Path:
-    from .xlsx import require_openpyxl, save_workbook
+    from .sheets import require_openpyxl, save_workbook
 
     openpyxl = require_openpyxl()
     from openpyxl.styles import Alignment, Border, Font, Side

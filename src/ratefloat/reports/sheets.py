@@ -1,21 +1,25 @@
-"""Writing report workbooks byte for byte reproducibly (openpyxl, the ``excel`` extra).
+"""Writing report grids: CSV for Excel users and byte-reproducible XLSX.
 
-openpyxl stamps the save time into the workbook properties and into every zip entry, so
-two saves of the same workbook differ. :func:`save_workbook` fixes both stamps, so the same
-input gives the same bytes, as every ratefloat output does.
+Reports are forms people open in Excel, so CSV is written UTF-8 with a byte-order mark
+(Excel misreads Chinese without it). openpyxl (the ``excel`` extra) stamps the save time
+into the workbook properties and into every zip entry, so two saves of one workbook
+differ; :func:`save_workbook` fixes both stamps, so the same input gives the same bytes,
+as every ratefloat output does. Both write atomically.
 """
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import io
 import zipfile
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from ..io import _atomic
 
-__all__ = ["require_openpyxl", "save_workbook", "FIXED_TIME"]
+__all__ = ["write_csv_rows", "require_openpyxl", "save_workbook", "FIXED_TIME"]
 
 #: The time written into workbooks and their zip entries (the zip format's epoch).
 FIXED_TIME = dt.datetime(1980, 1, 1)
@@ -51,4 +55,12 @@ def save_workbook(workbook: Any, path: Path) -> Path:
             info.compress_type = zipfile.ZIP_DEFLATED
             target.writestr(info, source.read(entry))
     data = fixed.getvalue()
+    return _atomic(Path(path), lambda tmp: Path(tmp).write_bytes(data))
+
+
+def write_csv_rows(rows: Sequence[Sequence[object]], path: Path) -> Path:
+    """Write a grid of cells as UTF-8 CSV with a byte-order mark, ``\\n`` line ends."""
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerows(rows)
+    data = buffer.getvalue().encode("utf-8-sig")
     return _atomic(Path(path), lambda tmp: Path(tmp).write_bytes(data))
