@@ -53,6 +53,7 @@ class KeyIndustry(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     name: str = Field(min_length=1, description="重点行业名称, as the row of the table reads.")
+    name_en: str | None = Field(None, description="English name, for plots without CJK fonts.")
     codes: tuple[str, ...] = Field(
         min_length=1, description="GB/T 4754 codes (大类 2, 中类 3 or 小类 4 digits)."
     )
