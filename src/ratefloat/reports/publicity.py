@@ -166,11 +166,10 @@ def write_publicity_list(
     indicators with 6 significant digits; the rows below the list name the rule table
     (id, document, sha256), the rating date and the window.
     """
-    from .sheets import require_openpyxl, save_workbook, write_csv_rows
+    from .sheets import write_table
 
-    path = Path(path)
     frame = publicity_list(result)
-    rate_headers = {HEADERS[k] for k in ("current_rate", "base_rate", "rate")}
+    rate_headers = [HEADERS[k] for k in ("current_rate", "base_rate", "rate")]
     provenance = result.provenance()
     source = result.table.source.document if result.table.source else ""
     footer = [
@@ -178,38 +177,14 @@ def write_publicity_list(
         f"规则表 sha256：{provenance['table_hash']}",
         f"执行日期：{provenance['as_of']}；考核期：{provenance['window']}",
     ]
-    suffix = path.suffix.lower()
-    header = list(frame.columns)
-    if suffix == ".csv":
-        rows: list[list[object]] = [[title], header]
-        for record in frame.itertuples(index=False):
-            rows.append(
-                [
-                    percent_text(v)
-                    if h in rate_headers
-                    else f"{v:.6g}"
-                    if isinstance(v, float)
-                    else v
-                    for h, v in zip(header, record, strict=True)
-                ]
-            )
-        rows += [[line] for line in footer]
-        return write_csv_rows(rows, path)
-    if suffix == ".xlsx":
-        openpyxl = require_openpyxl()
-        workbook = openpyxl.Workbook()
-        sheet = workbook.active
-        sheet.title = "公示名单"
-        sheet.append([title])
-        sheet.append(header)
-        for record in frame.itertuples(index=False):
-            sheet.append([v.item() if isinstance(v, np.generic) else v for v in record])
-        for c, h in enumerate(header, start=1):
-            if h in rate_headers:
-                for r in range(3, 3 + len(frame)):
-                    sheet.cell(row=r, column=c).number_format = "0.00##%"
-        for line in footer:
-            sheet.append([line])
-        workbook.properties.keywords = f"table_hash={provenance['table_hash']}"
-        return save_workbook(workbook, path)
-    raise ValueError(f"cannot write the 公示 list to {str(path)!r}: use a .csv or .xlsx file")
+    if Path(path).suffix.lower() not in (".csv", ".xlsx"):
+        raise ValueError(f"cannot write the 公示 list to {str(path)!r}: use a .csv or .xlsx file")
+    return write_table(
+        frame,
+        Path(path),
+        title=title,
+        footer=footer,
+        text={h: percent_text for h in rate_headers},
+        number_formats={h: "0.00##%" for h in rate_headers},
+        sheet_name="公示名单",
+    )
