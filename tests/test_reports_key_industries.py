@@ -422,3 +422,35 @@ def test_every_register_employer_is_counted_once(population):
     # Each counted employer sits in the industry of its longest matching code.
     for row in report.employers.itertuples():
         assert row.industry == oracle_industry(row.industry_code)
+
+
+def test_numeric_ids_match_across_inputs_and_numeric_codes_are_normalised():
+    # Ids read as numbers (float where a row is empty) still join: 1.0 in one input is the
+    # employer 1 of another. The code 6 is 大类 "06" (矿山); 611 is ambiguous and refused.
+    register = pd.DataFrame(
+        {"employer_id": [1, 2, None], "industry_code": [6, 611, 30], "employees": [10, 5, 3]}
+    )
+    extract = pd.DataFrame({"employer_id": [1.0], "year": [2020], "avg_insured": [5]})
+    accidents = pd.DataFrame(
+        {"accident_id": [7], "employer_id": ["1"], "accident_date": pd.to_datetime(["2020-01-01"])}
+    )
+    report = key_industry_report(register, extract, accidents, year=2020)
+    mining = report.table.set_index("重点行业名称").loc["矿山"]
+    assert mining[
+        ["企业户数", "参保企业户数", "参加工伤保险人数", "2020年工伤事故数量"]
+    ].tolist() == [
+        1,
+        1,
+        5,
+        1,
+    ]
+    assert sorted(report.rejects["reason"]) == ["MISSING_EMPLOYER_ID", "UNKNOWN_INDUSTRY_CODE"]
+    assert "611" in report.rejects.set_index("reason").loc["UNKNOWN_INDUSTRY_CODE", "message"]
+
+
+def test_header_only_inputs_give_an_empty_table_not_an_error():
+    register = pd.DataFrame(columns=["employer_id", "industry_code", "employees"])
+    extract = pd.DataFrame(columns=["employer_id", "year", "avg_insured"])
+    accidents = pd.DataFrame(columns=["accident_id", "employer_id", "accident_date"])
+    table = key_industries(register, extract, accidents, year=2020)
+    assert table["企业户数"].sum() == 0 and table["工伤保险参保率"].isna().all()

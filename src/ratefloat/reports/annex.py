@@ -186,7 +186,7 @@ def key_industries(
     ...                           "accident_date": ["2020-05-01"]})
     >>> table = key_industries(register, extract, accidents, year=2020)
     >>> total = table.set_index("重点行业名称").loc["合计"]
-    >>> total[["企业户数", "参保企业户数", "从业总人数", "参加工伤保险人数"]].tolist()
+    >>> [int(total[c]) for c in ("企业户数", "参保企业户数", "从业总人数", "参加工伤保险人数")]
     [2, 1, 150, 80]
     """
     return key_industry_report(register, extract, accidents, year=year, industries=industries).table
@@ -290,7 +290,7 @@ def _reject(
         column,
         rows[column],
         rows["row"],
-        message,  # type: ignore[arg-type]
+        message,
     )
     return labelled_rejects(what, [found])
 

@@ -180,6 +180,14 @@ def load_industry_map(
     ------
     ratefloat.errors.RuleTableError
         The map is invalid or cannot be found; the message names the source and the field.
+
+    Examples
+    --------
+    >>> load_industry_map().names
+    ['危险化学品', '矿山', '冶金', '建材', '建筑施工', '交通运输', '机械制造']
+    >>> load_industry_map({"id": "city", "extends": "cn-shandong-2021",
+    ...                    "industries": [{"name": "燃气", "codes": ["45"]}]}).names[-1]
+    '燃气'
     """
     if isinstance(source, KeyIndustryMap):
         return source

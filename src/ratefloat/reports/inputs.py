@@ -118,18 +118,26 @@ def labelled_rejects(what: str, frames: list[pd.DataFrame]) -> pd.DataFrame:
 
 
 def _ids(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """Employer ids as text (``None`` where missing or blank) and the missing mask."""
-    values = series.to_numpy(dtype=object)
-    text = np.array(
-        [
-            None if v is None or (isinstance(v, float) and np.isnan(v)) else str(v).strip()
-            for v in values
-        ],
-        dtype=object,
-    )
-    missing = np.array([t is None or t == "" for t in text], dtype=bool)
-    text[missing] = None
+    """Employer ids as text (``None`` where missing or blank) and the missing mask.
+
+    Whole numbers are written without a decimal point, so the id 17 read into a float
+    column (because another row is empty) is ``"17"`` in every input, not ``"17.0"``.
+    """
+    text = np.array([_id_text(v) for v in series.to_numpy(dtype=object)], dtype=object)
+    missing = np.array([t is None for t in text], dtype=bool)
     return text, missing
+
+
+def _id_text(value: object) -> str | None:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, (float, np.floating)):
+        if np.isnan(value):
+            return None
+        if float(value).is_integer():
+            return str(int(value))
+    text = str(value).strip()
+    return text or None
 
 
 def _cell_rejects(
@@ -289,6 +297,7 @@ def insured_persons(extract: pd.DataFrame, year: int) -> tuple[pd.DataFrame, pd.
     years = pd.to_numeric(extract["year"], errors="coerce").to_numpy()
     positions = np.flatnonzero((years == year) | np.isnan(years))
     rows = extract.iloc[positions][list(required)].reset_index(drop=True)
+    rows["employer_id"] = _ids(rows["employer_id"])[0]
     validated = validate_extract(rows, required=required)
     failures = validated.failures.copy()
     failures["row"] = positions[failures["row"].to_numpy()]
