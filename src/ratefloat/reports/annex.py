@@ -33,6 +33,7 @@ from .inputs import (
     ReportRejectReason,
     insured_persons,
     labelled_rejects,
+    member,
     validate_accidents,
     validate_register,
 )
@@ -215,11 +216,11 @@ def key_industry_report(
 
     employers = employers.merge(insured, on="employer_id", how="left", validate="one_to_one")
     employers["insured"] = employers["insured"].fillna(0).astype(np.int64)
-    extract_bad = set(extract_rejects["employer_id"].dropna())
+    extract_bad = extract_rejects["employer_id"].dropna()
     too_many = employers["insured"] > employers["employees"]
     rejects = [
         reg.rejects,
-        extract_rejects[extract_rejects["employer_id"].isin(employers.employer_id)],
+        extract_rejects[member(extract_rejects["employer_id"], employers["employer_id"])],
     ]
     if too_many.any():
         over = employers[too_many]
@@ -228,18 +229,18 @@ def key_industry_report(
             for e, i in zip(over["employees"], over["insured"], strict=True)
         ]
         rejects.append(_reject("register", over, RejectReason.OUT_OF_RANGE, "employees", message))
-    employers = employers[~too_many & ~employers["employer_id"].isin(extract_bad)]
+    employers = employers[~too_many & ~member(employers["employer_id"], extract_bad)]
 
     in_year = acc.frame[pd.DatetimeIndex(acc.frame["accident_date"]).year == year]
     rejects.append(acc.rejects)
-    all_ids = set(reg.frame["employer_id"]) | set(reg.rejects["employer_id"].dropna())
-    unknown = ~in_year["employer_id"].isin(all_ids)
+    all_ids = pd.concat([reg.frame["employer_id"], reg.rejects["employer_id"].dropna()])
+    unknown = ~member(in_year["employer_id"], all_ids)
     if unknown.any():
         reason = ReportRejectReason.UNKNOWN_EMPLOYER
         rejects.append(
             _reject("accidents", in_year[unknown], reason, "employer_id", reason.description)
         )
-    counted = in_year[in_year["employer_id"].isin(employers["employer_id"])]
+    counted = in_year[member(in_year["employer_id"], employers["employer_id"])]
     counted = counted.merge(employers[["employer_id", "industry"]], on="employer_id")
     per_employer = counted.groupby("employer_id")["accident_id"].nunique()
     employers["accidents"] = employers["employer_id"].map(per_employer).fillna(0).astype(np.int64)

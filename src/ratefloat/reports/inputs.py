@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -40,6 +41,7 @@ __all__ = [
     "validate_accidents",
     "insured_persons",
     "labelled_rejects",
+    "member",
 ]
 
 
@@ -117,14 +119,32 @@ def labelled_rejects(what: str, frames: list[pd.DataFrame]) -> pd.DataFrame:
     return out
 
 
+def member(values: Any, pool: Any) -> np.ndarray:
+    """Mask of ``values`` that are in ``pool`` (employer ids as text), by hashing.
+
+    Both sides are compared as Python objects: pandas' Arrow-backed ``isin`` walks the
+    pool in Python and takes seconds for a province.
+    """
+    left = pd.Series(np.asarray(values, dtype=object), dtype=object)
+    return left.isin(np.asarray(pool, dtype=object)).to_numpy()
+
+
 def _ids(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """Employer ids as text (``None`` where missing or blank) and the missing mask.
 
     Whole numbers are written without a decimal point, so the id 17 read into a float
     column (because another row is empty) is ``"17"`` in every input, not ``"17.0"``.
     """
-    text = np.array([_id_text(v) for v in series.to_numpy(dtype=object)], dtype=object)
-    missing = np.array([t is None for t in text], dtype=bool)
+    raw = series.to_numpy(dtype=object)
+    if pd.api.types.infer_dtype(raw, skipna=True) in ("string", "empty"):
+        stripped = series.astype(object).str.strip()
+        text = stripped.where(stripped.notna() & (stripped != ""), None).to_numpy(
+            dtype=object, copy=True
+        )
+    else:
+        text = np.array([_id_text(v) for v in raw], dtype=object)
+    missing = pd.isna(text)
+    text[missing] = None
     return text, missing
 
 
@@ -242,7 +262,7 @@ def validate_register(register: pd.DataFrame, year: int) -> Register:
     if len(rejects):
         rejects["row"] = positions[rejects["row"].to_numpy()]
     rejected_ids = set(ids[bad | twice]) - {None}
-    keep = ~bad & ~twice & ~np.isin(ids, list(rejected_ids))
+    keep = ~bad & ~twice & ~member(ids, list(rejected_ids))
     frame = pd.DataFrame(
         {
             "employer_id": ids[keep],
