@@ -128,7 +128,8 @@ def test_a_missing_column_exits_66_naming_it(tmp_path, capsys):
         str(tmp_path / "a.csv"),
     ]
     assert main(args) == EXIT_CODES["no_input"]
-    assert "employees (persons employed at year end, 从业人数)" in capsys.readouterr().err
+    message = "employees (persons employed at year end; or the header 从业人数 / 职工人数)"
+    assert message in capsys.readouterr().err
 
 
 def test_progress_writes_table_and_plot(tmp_path):

@@ -454,3 +454,23 @@ def test_header_only_inputs_give_an_empty_table_not_an_error():
     accidents = pd.DataFrame(columns=["accident_id", "employer_id", "accident_date"])
     table = key_industries(register, extract, accidents, year=2020)
     assert table["企业户数"].sum() == 0 and table["工伤保险参保率"].isna().all()
+
+
+def test_chinese_headers_of_agency_exports_are_read():
+    register, extract, accidents = example_inputs()
+    register = register.rename(
+        columns={"employer_id": "单位编号", "industry_code": "行业代码", "employees": "从业人数"}
+    ).assign(年度=2020)
+    accidents = accidents.rename(
+        columns={
+            "accident_id": "事故编号",
+            "employer_id": "单位编号",
+            "accident_date": "事故发生日期",
+        }
+    )
+    table = key_industries(register, extract, accidents, year=2020).set_index("重点行业名称")
+    assert table.loc["合计", ["企业户数", "从业总人数", "2020年工伤事故数量"]].tolist() == [
+        7,
+        1000,
+        6,
+    ]

@@ -56,22 +56,27 @@ class ReportRejectReason(StrEnum):
         return "the accident's employer is not in the employer register"
 
 
-def _spec(name: str, kind: ColumnKind, description: str, zh: str) -> ColumnSpec:
-    return ColumnSpec(name, kind, Aggregate.NONE, description, zh, True)
+def _spec(name: str, kind: ColumnKind, description: str, zh: str, *aliases: str) -> ColumnSpec:
+    return ColumnSpec(name, kind, Aggregate.NONE, description, zh, True, (zh, *aliases))
 
 
 #: Columns of the employer register.
 REGISTER_COLUMNS: tuple[ColumnSpec, ...] = (
     _spec("employer_id", ColumnKind.ID, "employer key", "单位编号"),
     _spec("industry_code", ColumnKind.TEXT, "GB/T 4754 industry code", "行业代码"),
-    _spec("employees", ColumnKind.COUNT, "persons employed at year end", "从业人数"),
+    _spec("employees", ColumnKind.COUNT, "persons employed at year end", "从业人数", "职工人数"),
+)
+
+#: The register's optional snapshot year and the names it may go by.
+REGISTER_YEAR = ColumnSpec(
+    "year", ColumnKind.YEAR, Aggregate.NONE, "year of the snapshot", "年度", False, ("年度",)
 )
 
 #: Columns of the accident list.
 ACCIDENT_COLUMNS: tuple[ColumnSpec, ...] = (
     _spec("accident_id", ColumnKind.TEXT, "accident key (one per accident)", "事故编号"),
     _spec("employer_id", ColumnKind.ID, "employer key", "单位编号"),
-    _spec("accident_date", ColumnKind.DATE, "date of the accident", "事故发生日期"),
+    _spec("accident_date", ColumnKind.DATE, "date of the accident", "事故发生日期", "事故日期"),
 )
 
 #: Columns of the reports' rejects frames: the input it came from, then the standard ones.
@@ -84,7 +89,6 @@ class Register:
 
     frame: pd.DataFrame  #: employer_id, industry_code, employees, row
     rejects: pd.DataFrame  #: REPORT_REJECT_COLUMNS
-    n_employers: int  #: distinct employer ids of the year, rejected or not
 
 
 @dataclass(frozen=True)
@@ -95,12 +99,30 @@ class Accidents:
     rejects: pd.DataFrame
 
 
-def _require(frame: object, what: str, specs: Sequence[ColumnSpec]) -> pd.DataFrame:
+def _require(
+    frame: object, what: str, specs: Sequence[ColumnSpec], optional: Sequence[ColumnSpec] = ()
+) -> pd.DataFrame:
+    """The frame with its columns named as ``specs`` say; Chinese headers are renamed.
+
+    A column missing under its name but present under one of its aliases (the Chinese
+    header agency exports use, e.g. 单位编号) is renamed; a column missing under every name
+    raises :class:`SchemaError` naming it.
+    """
     if not isinstance(frame, pd.DataFrame):
         raise SchemaError(f"the {what} must be a pandas DataFrame, got {type(frame).__name__}")
+    renames = {}
+    for spec in (*specs, *optional):
+        if spec.name not in frame.columns:
+            alias = next((a for a in spec.aliases if a in frame.columns), None)
+            if alias is not None:
+                renames[alias] = spec.name
+    frame = frame.rename(columns=renames) if renames else frame
     missing = [spec for spec in specs if spec.name not in frame.columns]
     if missing:
-        wanted = "\n".join(f"  - {s.name} ({s.description}, {s.zh})" for s in missing)
+        wanted = "\n".join(
+            f"  - {s.name} ({s.description}; or the header {' / '.join(s.aliases)})"
+            for s in missing
+        )
         shown = ", ".join(map(str, list(frame.columns)[:20]))
         raise SchemaError(
             f"the {what} is missing {len(missing)} required column(s):\n{wanted}\n"
@@ -209,7 +231,7 @@ def validate_register(register: pd.DataFrame, year: int) -> Register:
     number or negative, and every row of an employer listed twice
     (``DUPLICATE_EMPLOYER_YEAR``: the register is a snapshot of one year).
     """
-    register = _require(register, "employer register", REGISTER_COLUMNS)
+    register = _require(register, "employer register", REGISTER_COLUMNS, (REGISTER_YEAR,))
     positions = np.arange(len(register), dtype=np.int64)
     if "year" in register.columns:
         positions = np.flatnonzero(pd.to_numeric(register["year"], errors="coerce") == year)
@@ -271,8 +293,7 @@ def validate_register(register: pd.DataFrame, year: int) -> Register:
             "row": positions[keep],
         }
     )
-    n_employers = len(set(ids[~id_missing]))
-    return Register(frame, rejects, n_employers)
+    return Register(frame, rejects)
 
 
 def validate_accidents(accidents: pd.DataFrame) -> Accidents:
