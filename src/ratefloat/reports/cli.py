@@ -242,7 +242,10 @@ def _write_progress(table: Any, path: Path) -> Path:
         table,
         path,
         title="重点行业工伤事故发生率 (‰) 与目标",
-        text={"较基期变化": _percent_or_blank, "达到目标": lambda v: "是" if v else "否"},
+        text={
+            "较基期变化": lambda values: [_percent_or_blank(v) for v in values],
+            "达到目标": lambda values: ["是" if v else "否" for v in values],
+        },
         number_formats={"较基期变化": "0.0%", "工伤事故发生率": "0.00", "目标发生率": "0.00"},
         sheet_name="progress",
     )

@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ParameterError
-from .publicity import grade_text, indicator_labels, percent_text, reason_texts
+from .publicity import grade_texts, indicator_labels, percent_texts, reason_texts
 
 if TYPE_CHECKING:
     from ..result import RerateResult
@@ -138,7 +138,7 @@ def _years_text(first: int, last: int) -> str:
 
 
 def _number(value: float) -> str:
-    return "" if value is None or np.isnan(value) else f"{float(value):.6g}"
+    return "" if value != value else f"{value:.6g}"
 
 
 def rate_notices(
@@ -188,29 +188,29 @@ def rate_notices(
         "contact": contact,
         "issue_date": str(issue_date) if issue_date is not None else provenance["as_of"],
     }
-    texts = []
-    indicator_values = {name: rated[name].to_numpy() for name in labels}
-    for i, row in enumerate(
-        rated[
-            ["employer_id", "rated_class", "grade", "multiplier", "base_rate", "rate"]
-        ].itertuples(index=False)
-    ):
-        lines = [f"{label}：{_number(indicator_values[name][i])}" for name, label in labels.items()]
-        values = {
-            **common,
-            "employer_id": str(row.employer_id),
-            "employer_name": str(names.iat[i]),
-            "risk_class": str(int(row.rated_class)),
-            "indicators": "\n".join(lines),
-            "grade": grade_text(row.grade),
-            "grade_number": f"{int(row.grade):+d}" if row.grade else "0",
-            "multiplier": percent_text(row.multiplier, 2),
-            "base_rate": percent_text(row.base_rate),
-            "current_rate": percent_text(current.iat[i]),
-            "rate": percent_text(row.rate),
-            "reasons": reasons[i],
-        }
-        texts.append(notice.render(values))
+    lines = [
+        [f"{label}：{_number(v)}" for v in rated[name].tolist()] for name, label in labels.items()
+    ]
+    per_employer = {
+        "employer_id": rated["employer_id"].astype(str).tolist(),
+        "employer_name": names.astype(str).tolist(),
+        "risk_class": rated["rated_class"].astype(str).tolist(),
+        "indicators": ["\n".join(parts) for parts in zip(*lines, strict=True)]
+        if lines
+        else [""] * len(rated),
+        "grade": grade_texts(rated["grade"]).tolist(),
+        "grade_number": [f"{g:+d}" if g else "0" for g in rated["grade"].astype(int).tolist()],
+        "multiplier": percent_texts(rated["multiplier"], 2).tolist(),
+        "base_rate": percent_texts(rated["base_rate"]).tolist(),
+        "current_rate": percent_texts(current).tolist(),
+        "rate": percent_texts(rated["rate"]).tolist(),
+        "reasons": reasons.tolist(),
+    }
+    keys = list(per_employer)
+    texts = [
+        notice.render({**common, **dict(zip(keys, values, strict=True))})
+        for values in zip(*per_employer.values(), strict=True)
+    ]
     return pd.Series(texts, index=pd.Index(rated["employer_id"], name="employer_id"), name="notice")
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -30,7 +30,8 @@ __all__ = [
     "indicator_labels",
     "reason_texts",
     "grade_text",
-    "percent_text",
+    "grade_texts",
+    "percent_texts",
 ]
 
 #: Labels of names the engine derives (not columns of the extract, not table indicators).
@@ -113,12 +114,26 @@ def grade_text(grade: int) -> str:
     return "基准档"
 
 
-def percent_text(value: float, decimals: int = 4) -> str:
-    """A fraction as a percentage, rounded half up, trailing zeros dropped: 0.0024 → 0.24%."""
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return ""
-    text = f"{float(round_half_up(float(value) * 100, decimals)):.{decimals}f}".rstrip("0")
-    return text.rstrip(".") + "%"
+def grade_texts(grades: Any) -> np.ndarray:
+    """:func:`grade_text` of every grade, built once per distinct grade."""
+    codes, distinct = pd.factorize(np.asarray(grades))
+    return np.asarray([grade_text(g) for g in distinct] + [""], dtype=object)[codes]
+
+
+def percent_texts(values: Any, decimals: int = 4) -> np.ndarray:
+    """Fractions as percentages, rounded half up, trailing zeros dropped: 0.0024 → 0.24%.
+
+    Missing values become empty strings.
+    """
+    numbers = np.asarray(values, dtype=np.float64) * 100
+    rounded = round_half_up(numbers, decimals)
+    return np.asarray(
+        [
+            "" if v != v else f"{v:.{decimals}f}".rstrip("0").rstrip(".") + "%"
+            for v in rounded.tolist()
+        ],
+        dtype=object,
+    )
 
 
 def publicity_list(result: RerateResult) -> pd.DataFrame:
@@ -143,12 +158,7 @@ def publicity_list(result: RerateResult) -> pd.DataFrame:
     if "current_rate" in rated:
         columns[HEADERS["current_rate"]] = rated["current_rate"].to_numpy()
     columns[HEADERS["base_rate"]] = rated["base_rate"].to_numpy()
-    grades = pd.Categorical(rated["grade"])
-    columns[HEADERS["grade"]] = (
-        np.asarray([grade_text(g) for g in grades.categories], dtype=object)[grades.codes]
-        if len(rated)
-        else np.array([], dtype=object)
-    )
+    columns[HEADERS["grade"]] = grade_texts(rated["grade"])
     columns[HEADERS["multiplier"]] = rated["multiplier"].to_numpy()
     columns[HEADERS["rate"]] = rated["rate"].to_numpy()
     columns[HEADERS["reasons"]] = reason_texts(result).to_numpy()
@@ -184,7 +194,7 @@ def write_publicity_list(
         Path(path),
         title=title,
         footer=footer,
-        text={h: percent_text for h in rate_headers},
+        text={h: percent_texts for h in rate_headers},
         number_formats={h: "0.00##%" for h in rate_headers},
         sheet_name="公示名单",
     )
