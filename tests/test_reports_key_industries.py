@@ -254,6 +254,16 @@ def test_register_with_years_uses_the_year_reported():
     assert rejects.loc[rejects.employer_id == "E09", "row"].tolist() == [19]  # 11 + 8
 
 
+def test_register_rows_whose_year_cannot_be_read_are_rejected_not_lost():
+    register, extract, accidents = example_inputs()
+    register = register.assign(year=[2020] * 6 + ["二〇二〇", None] + [2020] * 3)
+    report = key_industry_report(register, extract, accidents, year=2020)
+    year_rejects = report.rejects[report.rejects["column"] == "year"]
+    found = zip(year_rejects.employer_id, year_rejects.reason, year_rejects.row, strict=True)
+    assert set(found) == {("E07", "NOT_NUMERIC", 6), ("E08", "MISSING_VALUE", 7)}
+    assert {"E07", "E08"}.isdisjoint(report.employers["employer_id"])
+
+
 # -- the map: a city extends it; an employer in two key industries ------------------------
 
 

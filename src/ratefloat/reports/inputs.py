@@ -233,11 +233,16 @@ def validate_register(register: pd.DataFrame, year: int) -> Register:
     """
     register = _require(register, "employer register", REGISTER_COLUMNS, (REGISTER_YEAR,))
     positions = np.arange(len(register), dtype=np.int64)
+    specs: tuple[ColumnSpec, ...] = REGISTER_COLUMNS
     if "year" in register.columns:
-        positions = np.flatnonzero(pd.to_numeric(register["year"], errors="coerce") == year)
+        # The year's rows, and those whose year cannot be read: they are rejected, not lost.
+        years = pd.to_numeric(register["year"], errors="coerce").to_numpy(dtype=np.float64)
+        unreadable = np.isnan(years) | (years != np.floor(years))
+        positions = np.flatnonzero((years == year) | unreadable)
+        specs = (*REGISTER_COLUMNS, REGISTER_YEAR)
     register = register.iloc[positions].reset_index(drop=True)
     ids, id_missing = _ids(register["employer_id"])
-    columns, found, bad = _cell_rejects(register, REGISTER_COLUMNS, ids, id_missing)
+    columns, found, bad = _cell_rejects(register, specs, ids, id_missing)
 
     codes = np.full(len(register), None, dtype=object)
     raw_codes = register["industry_code"].to_numpy(dtype=object)
