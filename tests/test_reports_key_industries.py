@@ -171,6 +171,10 @@ def test_written_csv_has_the_seed_layout_and_rounds_half_up(tmp_path):
     report = key_industry_report(*example_inputs(), year=2020)
     path = report.write(tmp_path / "annex.csv", unit="某市人社局", person="张三", phone="0531-1")
     raw = path.read_bytes()
+    again = key_industry_report(*example_inputs(), year=2020).write(
+        tmp_path / "again.csv", unit="某市人社局", person="张三", phone="0531-1"
+    )
+    assert again.read_bytes() == raw
     assert raw.startswith(b"\xef\xbb\xbf")  # BOM: the form is opened in Excel
     lines = raw.decode("utf-8-sig").splitlines()
     assert lines[0].startswith(
