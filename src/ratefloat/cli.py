@@ -103,6 +103,10 @@ def _parser() -> argparse.ArgumentParser:
     schema = commands.add_parser("schema", help="print the JSON Schema of rule tables")
     schema.add_argument("-o", "--output", help="write it to this file instead")
     schema.set_defaults(handler=_schema)
+
+    from .reports.cli import register_report_commands
+
+    register_report_commands(commands)
     return parser
 
 
