@@ -101,11 +101,12 @@ def read_extract(
         codecs.lookup(encoding)
     except LookupError:
         raise ExtractReadError(f"unknown encoding {encoding!r} (try utf-8 or gb18030)") from None
+    given = encoding
     if encoding.lower().replace("_", "-") in ("utf-8", "utf8"):
         encoding = "utf-8-sig"  # tolerate the BOM Excel and Windows tools write
     if name == STDIN:
         data = (stdin or sys.stdin.buffer).read()
-        _check_decodes(io.BytesIO(data), encoding, "standard input")
+        _check_decodes(io.BytesIO(data), encoding, "standard input", given)
         return _read_csv(lambda: io.BytesIO(data), encoding, columns, mapping, name)
     path = Path(path)
     if not path.exists():
@@ -120,7 +121,7 @@ def read_extract(
 
         with opener() as handle:
             try:
-                _check_decodes(handle, encoding, name)
+                _check_decodes(handle, encoding, name, given)
             except (gzip.BadGzipFile, EOFError) as exc:
                 raise ExtractReadError(f"extract {name!r} is not a gzip file: {exc}") from None
         return _read_csv(opener, encoding, columns, mapping, name)
@@ -142,28 +143,39 @@ def header_mapping(
 
     A name of ``mapping`` wins; otherwise a column whose name (trimmed, case-insensitive)
     is a vocabulary name, its Chinese name or one of its aliases takes the vocabulary
-    name. Raises :class:`ExtractReadError` if two columns end up with one name.
+    name, in that order of preference. Raises :class:`ExtractReadError` if two columns
+    match one name equally well.
     """
     from .schema import COLUMNS
 
-    known: dict[str, str] = {}
+    # Rank of a match: a site name first, then the vocabulary name, its Chinese name, an
+    # alias. A column that matches less well than another one of the same target keeps
+    # its own name (an export with 平均参保人数 and 年平均参保人数 uses the first).
+    ranks: dict[str, tuple[int, str]] = {}
     for spec in COLUMNS:
-        for alias in (spec.name, spec.zh, *spec.aliases):
-            known.setdefault(_fold(alias), spec.name)
-    site = {_fold(k): v for k, v in (mapping or {}).items()}
-    renames: dict[str, str] = {}
-    taken: dict[str, str] = {}
+        for rank, aliases in ((3, spec.aliases), (2, (spec.zh,)), (1, (spec.name,))):
+            for alias in aliases:
+                ranks[_fold(alias)] = min(ranks.get(_fold(alias), (9, "")), (rank, spec.name))
+    for source, target in (mapping or {}).items():
+        ranks[_fold(source)] = (0, target)
+    best: dict[str, tuple[int, str]] = {}
     for name in names:
-        target = site.get(_fold(name)) or known.get(_fold(name)) or str(name)
-        if target in taken:
+        rank, target = ranks.get(_fold(name), (1, str(name)))
+        if target in best and best[target][0] == rank:
             raise ExtractReadError(
-                f"{origin}: columns {taken[target]!r} and {name!r} both mean {target!r}; "
+                f"{origin}: columns {best[target][1]!r} and {name!r} both mean {target!r}; "
                 "drop one or map it to another name with --columns"
             )
-        taken[target] = str(name)
-        if target != name:
-            renames[str(name)] = target
-    return renames
+        if target not in best or rank < best[target][0]:
+            best[target] = (rank, str(name))
+    chosen = {source for _, source in best.values()}
+    for name in names:
+        if name not in chosen and name in best:
+            raise ExtractReadError(
+                f"{origin}: column {name!r} and the column {best[name][1]!r} mapped to it "
+                "would have one name; map one of them to another name with --columns"
+            )
+    return {source: target for target, (_, source) in best.items() if source != target}
 
 
 def read_column_mapping(path: str | Path) -> dict[str, str]:
@@ -233,8 +245,9 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
             text = column.astype("string")
             risky = text.str.startswith(FORMULA_TRIGGERS).fillna(False).to_numpy(bool)
             if risky.any():
-                column = column.astype(object).copy()
-                column[risky] = "'" + text[risky].astype(object)
+                values = column.to_numpy(dtype=object, copy=True)
+                values[risky] = ["'" + value for value in values[risky]]
+                column = pd.Series(values, index=column.index, name=name)
             out[name] = column
     return out
 
@@ -331,7 +344,7 @@ def _dtypes(renames: Mapping[str, str]) -> dict[str, type]:
     return {inverse.get(column, column): kind for column, kind in EXTRACT_DTYPES.items()}
 
 
-def _check_decodes(handle: IO[bytes], encoding: str, name: str) -> None:
+def _check_decodes(handle: IO[bytes], encoding: str, name: str, given: str) -> None:
     """Decode the whole text once, so a wrong encoding fails naming the line, not later."""
     decoder = codecs.getincrementaldecoder(encoding)()
     lines_before = 0
@@ -346,7 +359,7 @@ def _check_decodes(handle: IO[bytes], encoding: str, name: str) -> None:
             line = lines_before + pending.count(b"\n") + 1
             hint = "gb18030" if encoding.startswith("utf") else "utf-8"
             raise ExtractReadError(
-                f"extract {name!r}, line {line}: bytes {bad!r} are not {encoding} text; "
+                f"extract {name!r}, line {line}: bytes {bad!r} are not {given} text; "
                 f"give the file's encoding with --encoding (e.g. --encoding {hint})"
             ) from None
         if final:
