@@ -371,3 +371,53 @@ def test_check_output_paths_follows_hard_links(tmp_path):
     os.link(source, tmp_path / "alias.csv")
     with pytest.raises(OutputPathError, match="is the input"):
         check_output_paths({"rated": tmp_path / "alias.csv"}, inputs=[source])
+
+
+def test_leftovers_of_single_file_writes_are_removed_too(references):
+    out, second, sets = references
+    legacy = out / ".rated.csv.k3x_9qz0"  # what a killed earlier version left (mkstemp)
+    legacy.write_bytes(b"half a file")
+    ours = out / ".rated.rejects.csv.0a1b2c3d.tmp"
+    ours.write_bytes(b"half a file")
+    unrelated = out / ".rated.csv.notes"
+    unrelated.write_bytes(b"someone else's")
+    assert _run(second, out / "rated.csv") == 0
+    assert not legacy.exists() and not ours.exists()
+    assert unrelated.exists()
+
+
+def test_sigkill_at_any_moment_of_a_large_run(tmp_path):
+    """Killed from outside while reading, rating, writing a large output or committing."""
+    import time
+
+    from ratefloat.synth import employer_years
+
+    frame = employer_years(25_000, years=(2022, 2023, 2024), seed=5)
+    old_extract, new_extract = tmp_path / "old.csv", tmp_path / "new.csv"
+    frame.to_csv(old_extract, index=False)
+    frame.assign(payouts=frame["payouts"] * 3).to_csv(new_extract, index=False)
+    sets = {}
+    for name, extract in (("old", old_extract), ("new", new_extract)):
+        folder = tmp_path / f"reference-{name}"
+        folder.mkdir()
+        started = time.perf_counter()
+        assert subprocess.run(_command(extract, folder / "rated.csv")).returncode == 0
+        duration = time.perf_counter() - started
+        sets[name] = _set(folder)
+    out = tmp_path / "out"
+    out.mkdir()
+    for fraction in (0.3, 0.6, 0.85):
+        for name in ("rated.csv", "rated.rejects.csv", "rated.manifest.json"):
+            shutil.copy(tmp_path / "reference-old" / name, out / name)
+        run = subprocess.Popen(
+            _command(new_extract, out / "rated.csv"),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        time.sleep(duration * fraction)
+        run.send_signal(signal.SIGKILL)
+        run.wait()
+        _assert_consistent(out, sets)
+    assert subprocess.run(_command(new_extract, out / "rated.csv")).returncode == 0
+    assert _assert_consistent(out, sets) == "new"
+    assert not list(out.glob(f"{STAGE_PREFIX}*"))

@@ -193,11 +193,8 @@ def _rerate(args: argparse.Namespace) -> int:
     try:
         with OutputSet(targets, lock_timeout=args.lock_timeout) as outputs:
             if outputs.stale_removed:
-                _progress(
-                    args,
-                    f"removed {len(outputs.stale_removed)} staging folder(s) "
-                    "left by an interrupted run",
-                )
+                removed = ", ".join(path.name for path in outputs.stale_removed)
+                _progress(args, f"removed what an interrupted run left: {removed}")
             return _run_rerate(args, keep, outputs, started)
     except OutputBusyError as exc:
         raise _Failure("busy", str(exc)) from None

@@ -20,7 +20,8 @@ Each target folder holds a lock file, ``.ratefloat.lock``, locked with ``flock``
 whole run: a second run on the same folder waits (``lock_timeout``) or fails with
 :class:`OutputBusyError`, never interleaves its files with the first's. A reader can take a
 shared lock on it to read a set while no commit is under way. Holding the lock also makes
-it safe to delete staging folders left by a run that was killed: no live run owns them.
+it safe to delete the staging folders and temporary files that a killed run left beside
+the targets: no live run owns them.
 
 Files are created with mode ``0666`` less the umask, like any file a command writes.
 """
@@ -33,6 +34,7 @@ import fcntl
 import hashlib
 import json
 import os
+import re
 import shutil
 import tempfile
 import time
@@ -215,7 +217,8 @@ class OutputSet:
         try:
             for folder in sorted({path.parent for path in self.targets.values()}):
                 self._locks.append(_lock_folder(folder, self.lock_timeout))
-                self.stale_removed += _remove_stale_stages(folder)
+                names = [p.name for p in self.targets.values() if p.parent == folder]
+                self.stale_removed += _remove_stale(folder, names)
                 self._stages[folder] = Path(tempfile.mkdtemp(prefix=STAGE_PREFIX, dir=folder))
         except BaseException:
             self._release()
@@ -295,10 +298,19 @@ def _lock_folder(folder: Path, timeout: float) -> int:
             time.sleep(0.05)
 
 
-def _remove_stale_stages(folder: Path) -> list[Path]:
+def _remove_stale(folder: Path, names: list[str]) -> list[Path]:
+    """Staging folders, and the temporary files of single-file writes of the targets
+    (``.<name>.<8 characters>``, also as left by earlier versions), that no live run owns."""
+    temporary = re.compile(
+        "|".join(rf"\.{re.escape(name)}\.[a-z0-9_]{{8}}(?:\.tmp)?" for name in names)
+    )
     stale = sorted(folder.glob(f"{STAGE_PREFIX}*"))
+    stale += sorted(p for p in folder.glob(".*") if names and temporary.fullmatch(p.name))
     for path in stale:
-        shutil.rmtree(path, ignore_errors=True)
+        if path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
     return stale
 
 
