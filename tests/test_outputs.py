@@ -421,3 +421,48 @@ def test_sigkill_at_any_moment_of_a_large_run(tmp_path):
     assert subprocess.run(_command(new_extract, out / "rated.csv")).returncode == 0
     assert _assert_consistent(out, sets) == "new"
     assert not list(out.glob(f"{STAGE_PREFIX}*"))
+
+
+def test_a_set_spread_over_folders_is_locked_and_recorded_as_one(tmp_path):
+    folders = {name: tmp_path / name for name in ("rated", "rejects", "audit")}
+    for folder in folders.values():
+        folder.mkdir()
+    paths = [
+        "-o",
+        str(folders["rated"] / "r.csv"),
+        "--rejects",
+        str(folders["rejects"] / "x.parquet"),
+        "--manifest",
+        str(folders["audit"] / "m.json"),
+    ]
+    assert main(["rerate", str(EXAMPLE), *ARGS, *paths]) == 0
+    manifest = json.loads((folders["audit"] / "m.json").read_text(encoding="utf-8"))
+    assert manifest["outputs"]["rejects"]["path"] == "../rejects/x.parquet"
+    assert verify_manifest(folders["audit"] / "m.json") == []
+    handle = os.open(folders["rejects"] / LOCK_NAME, os.O_RDWR)
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        before = (folders["rated"] / "r.csv").read_bytes()
+        assert main(["rerate", str(_second_extract(tmp_path)), *ARGS, *paths]) == 75
+        assert (folders["rated"] / "r.csv").read_bytes() == before
+    finally:
+        os.close(handle)
+    process = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            KILLER.format(src=SRC),
+            "rename",
+            "1",
+            "rerate",
+            str(_second_extract(tmp_path)),
+            *ARGS,
+            *paths,
+        ],
+        capture_output=True,
+    )
+    assert process.returncode == -signal.SIGKILL
+    assert verify_manifest(folders["audit"] / "m.json"), "half a commit is never vouched for"
+    assert main(["rerate", str(EXAMPLE), *ARGS, *paths]) == 0
+    assert verify_manifest(folders["audit"] / "m.json") == []
+    assert not [p for f in folders.values() for p in f.glob(f"{STAGE_PREFIX}*")]
