@@ -341,6 +341,24 @@ def test_json_log_covers_failures(tmp_path, capsys):
     assert "nope.csv" in record["message"]
 
 
+def test_json_log_covers_usage_errors_and_bugs(monkeypatch, capsys):
+    assert main(["rerate", str(EXAMPLE), "--log-format", "json"]) == 2
+    record = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert record["error"] == "usage" and "--rules" in record["message"]
+
+    def broken(*args, **kwargs):
+        raise ZeroDivisionError("a bug")
+
+    import importlib
+
+    monkeypatch.setattr(importlib.import_module("ratefloat.rerate"), "rerate", broken)
+    assert main(["rerate", str(EXAMPLE), *ARGS, "--log-format=json"]) == 1
+    captured = capsys.readouterr()
+    record = json.loads(captured.out.strip().splitlines()[-1])
+    assert record["error"] == "internal" and "ZeroDivisionError" in record["message"]
+    assert "Traceback" in captured.err
+
+
 def test_verify_manifest_detects_a_changed_or_missing_file(tmp_path):
     assert _run(EXAMPLE, tmp_path / "rated.csv") == 0
     manifest = tmp_path / "rated.manifest.json"

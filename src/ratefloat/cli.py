@@ -22,7 +22,7 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from ._version import __version__
 
@@ -52,31 +52,54 @@ class _Failure(Exception):
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    json_log = _asks_for_json_log(argv)
     parser = _parser()
-    args = parser.parse_args(argv)
-    if not getattr(args, "handler", None):
-        parser.print_help()
-        return EXIT_CODES["usage"]
     try:
+        args = parser.parse_args(argv)
+        if not getattr(args, "handler", None):
+            parser.print_help()
+            return EXIT_CODES["usage"]
         return args.handler(args)
     except _Failure as failure:
         print(f"ratefloat: error: {failure}", file=sys.stderr)
-        if getattr(args, "log_format", "text") == "json":
-            record = {
-                "status": "failed",
-                "exit_code": EXIT_CODES[failure.code],
-                "error": failure.code,
-                "message": str(failure),
-            }
-            print(json.dumps(record, ensure_ascii=False, sort_keys=True))
+        _log_failure(json_log, EXIT_CODES[failure.code], failure.code, str(failure))
         return EXIT_CODES[failure.code]
     except KeyboardInterrupt:
         print("ratefloat: interrupted", file=sys.stderr)
+        _log_failure(json_log, 130, "interrupted", "interrupted")
         return 130
+    except Exception as exc:  # a bug: keep the traceback for the report, log it as a failure
+        import traceback
+
+        traceback.print_exc()
+        message = f"internal error (a bug: please report it): {type(exc).__name__}: {exc}"
+        print(f"ratefloat: {message}", file=sys.stderr)
+        _log_failure(json_log, EXIT_CODES["internal"], "internal", message)
+        return EXIT_CODES["internal"]
+
+
+class _Parser(argparse.ArgumentParser):
+    """Usage errors go through the same path as the others (and so into the JSON log)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        raise _Failure("usage", f"{self.prog}: {message}")
+
+
+def _asks_for_json_log(argv: list[str]) -> bool:
+    pairs = zip(argv, [*argv[1:], ""], strict=True)
+    return "--log-format=json" in argv or ("--log-format", "json") in pairs
+
+
+def _log_failure(json_log: bool, exit_code: int, error: str, message: str) -> None:
+    if json_log:
+        record = {"status": "failed", "exit_code": exit_code, "error": error, "message": message}
+        print(json.dumps(record, ensure_ascii=False, sort_keys=True))
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="ratefloat",
         description="Floating work-injury premium rates (工伤保险费率浮动) from rule tables.",
         epilog="Exit codes: 0 ok, 1 internal error, 2 usage, 65 rejects with --fail-on-rejects, "
