@@ -218,7 +218,7 @@ def test_a_run_waits_for_or_refuses_a_concurrent_run_on_the_same_folder(referenc
 def test_racing_runs_leave_one_whole_set(references):
     out, second, sets = references
     env = {**os.environ, "PYTHONPATH": SRC}
-    for _ in range(3):
+    for _ in range(2):
         runs = [
             subprocess.Popen(
                 _command(extract, out / "rated.csv", "--lock-timeout", "60"),
