@@ -315,3 +315,17 @@ def test_the_gb18030_walkthrough_runs_as_written(tmp_path):
     names = export.drop_duplicates("单位编号").set_index("单位编号")["单位名称"]
     assert rated["单位名称"].tolist() == names.loc[rated["employer_id"]].tolist()
     assert "单位名称" in rated.columns and rated["单位名称"].str.contains("公司|厂|集团").all()
+
+
+def test_the_package_loads_lazily_and_names_stay_functions():
+    code = (
+        "import sys, ratefloat\n"
+        "assert 'pandas' not in sys.modules\n"
+        "from ratefloat.rerate import columns_read\n"
+        "assert callable(ratefloat.rerate) and ratefloat.rerate.__name__ == 'rerate'\n"
+        "assert ratefloat.schema.COLUMNS[0].name == 'employer_id'\n"
+        "assert set(ratefloat.__all__) <= set(dir(ratefloat))\n"
+        "print('ok')"
+    )
+    process = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert process.stdout.strip() == "ok", process.stderr

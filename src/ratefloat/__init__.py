@@ -78,7 +78,9 @@ def __getattr__(name: str) -> Any:
     else:
         try:
             value = importlib.import_module(f".{name}", __name__)
-        except ModuleNotFoundError:
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{__name__}.{name}":
+                raise  # the submodule exists but needs something missing: say what
             raise AttributeError(f"module 'ratefloat' has no attribute {name!r}") from None
     globals()[name] = value
     return value
