@@ -324,3 +324,38 @@ def test_cli_partitioned_engine_needs_an_output(tmp_path, capsys):
         ]
     )
     assert code == EXIT_CODES["config"]
+
+
+@pytest.mark.parametrize("layout", ["folder", "csv.gz"])
+def test_headers_mapped_and_folders_read_as_in_memory(tmp_path, layout):
+    """Chinese headers and a site mapping are read as ``read_extract`` reads them, from a
+    Parquet folder of several files or a gzip CSV in GB18030."""
+    extract = synth.employer_years(3_000, seed=8).sample(frac=1.0, random_state=6)
+    extract = extract.rename(columns={"employer_id": "单位编号", "payouts": "支付 (元)"})
+    mapping = {"支付 (元)": "payouts"}
+    if layout == "folder":
+        path = tmp_path / "extract"
+        path.mkdir()
+        for index, start in enumerate(range(0, len(extract), 2_500)):
+            extract.iloc[start : start + 2_500].to_parquet(path / f"part-{index:02d}.parquet")
+        options = {}
+    else:
+        path = tmp_path / "extract.csv.gz"
+        extract.to_csv(path, index=False, encoding="gb18030")
+        options = {"encoding": "gb18030"}
+    rules = "cn-jiangsu-2023"
+    frame = read_extract(path, columns_read(rules), mapping=mapping, **options)
+    assert "employer_id" in frame.columns and "payouts" in frame.columns
+    expected = ratefloat.rerate(frame, rules, AS_OF)
+    write_frame(expected.rated, tmp_path / "a.csv", expected.provenance())
+    rerate_to_files(
+        path,
+        tmp_path / "b.csv",
+        tmp_path / "r.csv",
+        rules,
+        AS_OF,
+        partitions=4,
+        mapping=mapping,
+        **options,
+    )
+    assert filecmp.cmp(tmp_path / "a.csv", tmp_path / "b.csv", shallow=False)

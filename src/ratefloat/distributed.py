@@ -105,6 +105,8 @@ def rerate_to_files(
     workers: int | None = None,
     memory_limit: str | int | None = None,
     scheduler: str | None = None,
+    encoding: str = "utf-8",
+    mapping: Mapping[str, str] | None = None,
 ) -> PartitionedRun:
     """Re-rate a Parquet or CSV extract on a Dask cluster and write the rated and rejected
     employers, byte-identical to an in-memory run's files.
@@ -121,6 +123,8 @@ def rerate_to_files(
         part). Ignored with ``scheduler``.
     partitions:
         Employer ranges (default: enough for each to fit a worker's memory).
+    encoding, mapping:
+        As for :func:`ratefloat.io.read_extract`.
 
     Rated ranges are gathered in id order, one at a time, and streamed to the file.
     """
@@ -144,7 +148,7 @@ def rerate_to_files(
             )
             client = stack.enter_context(Client(cluster))
         with dask.config.set({"dataframe.convert-string": False}):
-            frame = _read(Path(extract), run.columns())
+            frame = _read(Path(extract), run.columns(), encoding, mapping)
         per_worker = _worker_memory(client)
         input_rows = int(frame.map_partitions(len).sum().compute())
         if partitions is None and per_worker:
@@ -176,24 +180,42 @@ def rerate_to_files(
         return PartitionedRun(count, len(parts), input_rows, result)
 
 
-def _read(path: Path, columns: list[str]) -> Any:
+def _read(path: Path, columns: list[str], encoding: str, mapping: Any) -> Any:
+    """The extract as a dask DataFrame, its columns chosen and named as
+    :func:`ratefloat.io.read_extract` would."""
     import dask.dataframe as dd
 
-    if path.suffix.lower() == ".csv":
-        from .io import EXTRACT_DTYPES
+    from .io import ExtractReadError, extract_columns
 
-        header = pd.read_csv(path, nrows=0).columns
-        chosen = [name for name in header if name in set(columns)]
-        return dd.read_csv(path, dtype=EXTRACT_DTYPES, keep_default_na=True, usecols=chosen)
-    if not path.exists() and not any(c in str(path) for c in "*?["):
+    if not path.exists():
         raise FileNotFoundError(f"extract {str(path)!r} does not exist")
-    import pyarrow.parquet as pq
+    lower = path.name.lower()
+    if lower.endswith((".csv", ".csv.gz")):
+        if encoding.lower().replace("_", "-") in ("utf-8", "utf8"):
+            encoding = "utf-8-sig"
+        header = pd.read_csv(path, nrows=0, encoding=encoding).columns
+        renames, chosen, dtypes = extract_columns(list(header), columns, mapping, str(path))
+        frame = dd.read_csv(
+            path,
+            dtype=dtypes,
+            keep_default_na=True,
+            usecols=chosen,
+            encoding=encoding,
+            blocksize=None if lower.endswith(".gz") else "64MB",
+        )
+    elif path.is_dir() or lower.endswith((".parquet", ".pq")):
+        import pyarrow.dataset as ds
 
-    present = pq.read_schema(next(iter(sorted(path.glob("*.parquet"))), path)).names
-    # One partition per row group: a whole file in one task would not fit a worker.
-    return dd.read_parquet(
-        path, columns=[name for name in present if name in set(columns)], split_row_groups=True
-    )
+        names = ds.dataset(path, format="parquet").schema.names
+        renames, chosen, _ = extract_columns(names, columns, mapping, str(path))
+        # One partition per row group: a whole file in one task would not fit a worker.
+        frame = dd.read_parquet(path, columns=chosen, split_row_groups=True)
+    else:
+        raise ExtractReadError(
+            f"cannot read {str(path)!r} on Dask: give a .csv, .csv.gz or .parquet file or a "
+            "Parquet folder"
+        )
+    return frame.rename(columns=renames) if renames else frame
 
 
 def _worker_memory(client: Any) -> int | None:

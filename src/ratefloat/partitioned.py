@@ -35,7 +35,7 @@ import pandas as pd
 
 from .errors import ParameterError, empty_rejects
 from .indicators import AreaSums, add_area_sums
-from .io import arrow_table, atomic_write, csv_options, write_frame
+from .io import arrow_table, atomic_write, extract_batches, write_frame
 from .rerate import (
     collect_area_sums,
     columns_read,
@@ -122,6 +122,8 @@ def rerate_partitioned(
     partitions: int | None = None,
     memory_limit: str | int | None = None,
     spill_dir: str | Path | None = None,
+    encoding: str = "utf-8",
+    mapping: Mapping[str, str] | None = None,
 ) -> RerateResult:
     """:func:`ratefloat.rerate`, computed one employer range at a time.
 
@@ -145,9 +147,13 @@ def rerate_partitioned(
     spill_dir:
         Where the partition files of a file extract go (a temporary directory by default;
         removed afterwards).
+    encoding, mapping:
+        As for :func:`ratefloat.io.read_extract`: the text encoding of a CSV extract and
+        site column names → vocabulary names.
     """
     run = _Run.of(rules, as_of, params, classification)
-    with _partitioned(extract, run, partitions, memory_limit, spill_dir) as parts:
+    read = {"encoding": encoding, "mapping": mapping}
+    with _partitioned(extract, run, partitions, memory_limit, spill_dir, read) as parts:
         rated: list[pd.DataFrame] = []
         gathered = _Rejects()
         for result in run.rate(parts):
@@ -188,6 +194,8 @@ def rerate_to_files(
     partitions: int | None = None,
     memory_limit: str | int | None = None,
     spill_dir: str | Path | None = None,
+    encoding: str = "utf-8",
+    mapping: Mapping[str, str] | None = None,
 ) -> PartitionedRun:
     """Re-rate a file extract with bounded memory and write the rated and rejected employers.
 
@@ -197,7 +205,8 @@ def rerate_to_files(
     partition and written at the end, so memory holds one partition at a time.
     """
     run = _Run.of(rules, as_of, params, classification)
-    with _partitioned(extract, run, partitions, memory_limit, spill_dir) as parts:
+    read = {"encoding": encoding, "mapping": mapping}
+    with _partitioned(extract, run, partitions, memory_limit, spill_dir, read) as parts:
         rated_files = _PickleSpill(parts.directory / "rated", len(parts))
         categories: dict[str, None] = {}
         gathered = _Rejects()
@@ -460,15 +469,23 @@ class _FilePartitions(_Partitions):
     """A file extract spilled into one file per employer range."""
 
     def __init__(
-        self, path: Path, columns: list[str], count: int | None, limit: int | None, directory: Path
+        self,
+        path: Path,
+        columns: list[str],
+        count: int | None,
+        limit: int | None,
+        directory: Path,
+        read: Mapping[str, Any],
     ) -> None:
         self.directory = directory
-        reader = _reader(path, columns)
-        sample, self.input_rows = _sample_keys(_reader(path, ["employer_id"]))
+        reader = extract_batches(path, columns, batch_rows=BATCH_ROWS, **read)
+        ids = extract_batches(path, ["employer_id"], batch_rows=BATCH_ROWS, **read)
+        sample, self.input_rows = _sample_keys(ids)
         if count is None:
             count = 1 if limit is None else partitions_for(self.input_rows, limit)
         bounds = boundaries(_distinct_sorted(sample), count)
-        spill = _ArrowSpill if path.suffix.lower() in (".parquet", ".pq") else _PickleSpill
+        arrow = path.is_dir() or path.suffix.lower() in (".parquet", ".pq")
+        spill = _ArrowSpill if arrow else _PickleSpill
         self.spill = spill(directory / "input", len(bounds) + 1)
         offset = 0
         for batch in reader():
@@ -499,13 +516,14 @@ class _partitioned:
         partitions: int | None,
         memory_limit: str | int | None,
         spill_dir: str | Path | None,
+        read: Mapping[str, Any] | None = None,
     ) -> None:
         if partitions is not None and (not isinstance(partitions, int) or partitions < 1):
             raise ParameterError(f"partitions must be a positive integer, got {partitions!r}")
-        self.args = (extract, run, partitions, memory_limit, spill_dir)
+        self.args = (extract, run, partitions, memory_limit, spill_dir, read or {})
 
     def __enter__(self) -> _Partitions:
-        extract, run, partitions, memory_limit, spill_dir = self.args
+        extract, run, partitions, memory_limit, spill_dir, read = self.args
         limit = None if memory_limit is None else parse_memory(memory_limit)
         self.directory = Path(tempfile.mkdtemp(prefix="ratefloat-", dir=spill_dir))
         try:
@@ -514,9 +532,7 @@ class _partitioned:
                     partitions = 1 if limit is None else partitions_for(len(extract), limit)
                 return _FramePartitions(extract, partitions, self.directory)
             path = Path(extract)
-            if not path.exists():
-                raise FileNotFoundError(f"extract {str(path)!r} does not exist")
-            return _FilePartitions(path, run.columns(), partitions, limit, self.directory)
+            return _FilePartitions(path, run.columns(), partitions, limit, self.directory, read)
         except BaseException:
             shutil.rmtree(self.directory, ignore_errors=True)
             raise
@@ -599,56 +615,15 @@ def bucket_of(keys: Any, bounds: Any) -> np.ndarray:
 # -- reading and spilling files --------------------------------------------------------
 
 
-def _reader(path: Path, columns: list[str]) -> Callable[[], Iterator[Any]]:
-    """A function returning the file's batches: Arrow record batches for Parquet, pandas
-    frames (read as :func:`ratefloat.io.read_extract` reads) for CSV."""
-    suffix = path.suffix.lower()
-    if suffix in (".parquet", ".pq"):
-        import pyarrow.parquet as pq
-
-        present = pq.read_schema(path).names
-        chosen = [name for name in present if name in set(columns)]
-
-        def parquet_batches() -> Iterator[Any]:
-            with pq.ParquetFile(path) as handle:
-                yield from handle.iter_batches(batch_size=BATCH_ROWS, columns=chosen)
-
-        return parquet_batches
-    if suffix == ".csv":
-
-        def csv_batches() -> Iterator[Any]:
-            with pd.read_csv(path, chunksize=BATCH_ROWS, **csv_options(columns)) as chunks:
-                for chunk in chunks:
-                    yield _ArrowlessBatch(chunk)
-
-        return csv_batches
-    raise ValueError(f"cannot read {str(path)!r}: use a .csv or .parquet file")
-
-
-class _ArrowlessBatch:
-    """A pandas chunk of a CSV file, with the two things partitioning asks of a batch."""
-
-    def __init__(self, frame: pd.DataFrame) -> None:
-        self.frame = frame
-
-    def __len__(self) -> int:
-        return len(self.frame)
-
-    def keys(self) -> Any:
-        from .errors import SchemaError
-
-        if "employer_id" not in self.frame.columns:
-            raise SchemaError("the extract is missing the column employer_id")
-        return employer_keys(self.frame["employer_id"])
-
-
 def _keys(batch: Any) -> Any:
-    if isinstance(batch, _ArrowlessBatch):
-        return batch.keys()
-    if "employer_id" not in batch.schema.names:
-        from .errors import SchemaError
+    """The employer ids of a batch (an Arrow record batch or a pandas chunk) as text."""
+    from .errors import SchemaError
 
+    names = batch.columns if isinstance(batch, pd.DataFrame) else batch.schema.names
+    if "employer_id" not in names:
         raise SchemaError("the extract is missing the column employer_id")
+    if isinstance(batch, pd.DataFrame):
+        return employer_keys(batch["employer_id"])
     return _batch_keys(batch)
 
 
@@ -748,8 +723,7 @@ class _PickleSpill:
         self.used[index] = True
         self.sizes[index] += len(frame)
 
-    def split(self, batch: _ArrowlessBatch, buckets: np.ndarray, offset: int) -> None:
-        frame = batch.frame
+    def split(self, frame: pd.DataFrame, buckets: np.ndarray, offset: int) -> None:
         frame[ROW] = np.arange(offset, offset + len(frame), dtype=np.int64)
         self.template = frame.iloc[0:0] if self.template is None else self.template
         order, edges = _split_positions(buckets, self.count)
