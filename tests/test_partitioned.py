@@ -290,40 +290,25 @@ def test_cli_memory_limit_writes_the_in_memory_files(tmp_path):
     assert manifest["input_rows"] == len(extract)
 
 
-def test_cli_partitioned_engine_needs_an_output(tmp_path, capsys):
+@pytest.mark.parametrize(
+    ("extra", "code", "message"),
+    [
+        (["--engine", "partitioned"], "usage", "-o/--output"),
+        (["-o", "OUT/r.csv", "--memory-limit", "lots"], "config", "'lots'"),
+        (["-o", "OUT/r.xlsx", "--engine", "partitioned"], "usage", "other than .csv"),
+        (["-o", "OUT/r.csv", "--memory-limit", "1GiB", "--keep", "year"], "usage", "--keep"),
+    ],
+)
+def test_cli_scaled_engines_refuse_what_they_cannot_do(tmp_path, capsys, extra, code, message):
     from ratefloat.cli import EXIT_CODES, main
 
     path = tmp_path / "extract.csv"
     ratefloat.load_example().to_csv(path, index=False)
-    code = main(
-        [
-            "rerate",
-            str(path),
-            "--rules",
-            "cn-jiangsu-2023",
-            "--as-of",
-            "2025-01-01",
-            "--engine",
-            "partitioned",
-        ]
-    )
-    assert code == EXIT_CODES["usage"]
-    assert "-o/--output" in capsys.readouterr().err
-    code = main(
-        [
-            "rerate",
-            str(path),
-            "--rules",
-            "cn-jiangsu-2023",
-            "--as-of",
-            "2025-01-01",
-            "--memory-limit",
-            "lots",
-            "-o",
-            str(tmp_path / "r.csv"),
-        ]
-    )
-    assert code == EXIT_CODES["config"]
+    extra = [part.replace("OUT", str(tmp_path)) for part in extra]
+    common = ["rerate", str(path), "--rules", "cn-jiangsu-2023", "--as-of", "2025-01-01"]
+    assert main([*common, *extra]) == EXIT_CODES[code]
+    assert message in capsys.readouterr().err
+    assert not (tmp_path / "r.csv").exists()
 
 
 @pytest.mark.parametrize("layout", ["folder", "csv.gz"])
