@@ -20,6 +20,7 @@ held until the end. The number of partitions follows from a memory limit.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import pickle
 import re
@@ -57,10 +58,10 @@ __all__ = [
     "BYTES_PER_ROW",
 ]
 
-#: Memory of a partition's run per input row: measured about 370 bytes on synthetic
-#: 3-year extracts (string ids, the columns of cn-jiangsu-2023), with a margin for wider
-#: tables; it sizes the partitions.
-BYTES_PER_ROW = 600
+#: Memory of a partition's run per input row: about 370 bytes measured on synthetic
+#: 3-year extracts (string ids, the columns of cn-jiangsu-2023) for one partition, more
+#: over many (the allocators' fragmentation) and for wider tables; it sizes the partitions.
+BYTES_PER_ROW = 1000
 #: Memory a run needs besides its partition: the interpreter, numpy, pandas and pyarrow.
 BASELINE_BYTES = 400 * 2**20
 #: Rows read from the file at a time.
@@ -280,6 +281,7 @@ class _Run:
             totals = add_all_area_sums(self.area_sums(parts.frame(index)[0]) for index in filled)
         for index in filled:
             yield self.rate_part(*parts.frame(index), totals)
+            release_memory()
 
     def area_sums(self, frame: pd.DataFrame) -> dict[str, AreaSums]:
         """Pass 1 over one partition."""
@@ -295,6 +297,18 @@ class _Run:
         for failures in (result.rejects, result.failure_cases):
             failures["row"] = rows[failures["row"].to_numpy(dtype=np.int64)]
         return result
+
+
+def release_memory() -> None:
+    """Hand the memory freed by a partition back to the system: Arrow's pool and glibc's
+    heap keep it otherwise, and the resident size would creep up partition by partition."""
+    import ctypes
+
+    import pyarrow as pa
+
+    pa.default_memory_pool().release_unused()
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
 def add_all_area_sums(parts: Iterable[dict[str, AreaSums]]) -> dict[str, AreaSums]:
@@ -400,7 +414,11 @@ def _write_rated(
                 joined = pa.concat_tables(pending)
                 cut = waiting - waiting % ROW_GROUP
                 writer.write_table(joined.slice(0, cut), row_group_size=ROW_GROUP)
-                pending, waiting = [joined.slice(cut)], waiting - cut
+                # A copy of the rest: a slice would keep every table written so far alive.
+                rest = joined.slice(cut)
+                pending = [rest.take(pa.array(np.arange(len(rest))))]
+                waiting -= cut
+                del joined, rest
         if writer is not None:
             if waiting or count == 0:
                 writer.write_table(pa.concat_tables(pending), row_group_size=ROW_GROUP)
