@@ -290,9 +290,10 @@ def extract_batches(
 
         def parquet_batches() -> Iterator[Any]:
             # File by file in the dataset's order, without the dataset scanner's read-ahead
-            # (it held several row groups at once: more memory, and slower here).
+            # and without pre-buffering (its cache grew with the file: 0.9 GiB resident
+            # after reading 29 M rows, 0.2 GiB without).
             for file in dataset.files:
-                with pq.ParquetFile(file) as handle:
+                with pq.ParquetFile(file, pre_buffer=False) as handle:
                     for batch in handle.iter_batches(batch_size=batch_rows, columns=chosen):
                         yield batch.rename_columns([renames.get(n, n) for n in batch.schema.names])
 
