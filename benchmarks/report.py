@@ -266,7 +266,28 @@ def beyond_memory(path: Path = SCALE_RESULTS) -> list[str]:
                     f"{r['wall_s']:.1f} / {r['cpu_s']:.1f} / {r['peak_gib']:.2f}" if r else "–"
                 )
             lines.append(f"| {entry['employers']:,} | " + " | ".join(cells) + " |")
-        lines.append("")
+        lines += ["", *_scale_targets(result), ""]
+    return lines
+
+
+def _scale_targets(result: dict) -> list[str]:
+    """The targets of the largest population: peak ≤ 2.5 GiB, wall ≤ DuckDB's."""
+    largest = result["sizes"][-1]
+    duck = largest.get("duckdb")
+    lines = []
+    for name in ("ratefloat_partitioned", "ratefloat_dask"):
+        ours = largest.get(name)
+        if not ours or not duck:
+            continue
+        ratio = ours["wall_s"] / duck["wall_s"]
+        memory_ok = "met" if ours["peak_gib"] <= 2.5 else "not met"
+        time_ok = "met" if ratio <= 1.0 else "not met"
+        lines.append(
+            f"- {SCALE_LABELS[name]}, {largest['employers']:,} employers: peak "
+            f"{ours['peak_gib']:.2f} GiB (target ≤ 2.5 GiB: {memory_ok}); wall "
+            f"{ours['wall_s']:.1f} s against DuckDB's {duck['wall_s']:.1f} s, {ratio:.2f}× "
+            f"(target ≤ 1.0: {time_ok})."
+        )
     return lines
 
 
