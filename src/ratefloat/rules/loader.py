@@ -115,7 +115,7 @@ def load_table(source: str | Path | dict[str, Any] | RuleTable) -> RuleTable:
     2
     """
     if isinstance(source, RuleTable):
-        return source
+        return source._checked()
     if isinstance(source, dict):
         return validate_table(source, "<dict>")
     if isinstance(source, Path) or (

@@ -975,20 +975,20 @@ class RuleTable(_Model):
         return validate_table({**self.model_dump(), **update}, f"{self.id} copied with update")
 
     def _checked(self) -> RuleTable:
-        """Self, once its compiled state is known to describe its current content.
+        """This table, or when its content changed since it was validated, a validated copy.
 
         Fields are frozen, but their lists and dicts can still be changed in place
-        (``table.bands.append(...)``); such a table is validated and compiled again from
-        what it now holds, or refused.
+        (``table.bands.append(...)``), and ``model_construct`` skips validation; such a
+        table is validated and compiled again from what it now holds, or refused.
         """
         content = self.model_dump_json(warnings=False)
-        if content != self._compiled_from:
-            from .loader import validate_table
+        if content == self._compiled_from:
+            return self
+        from .loader import validate_table
 
-            fresh = validate_table(self.model_dump(warnings=False), f"{self.id} changed in place")
-            self._expressions = fresh._expressions
-            self._compiled_from = content
-        return self
+        fresh = validate_table(self.model_dump(warnings=False), f"{self.id} changed in place")
+        self._expressions = fresh._expressions
+        return fresh
 
     # -- derived views ------------------------------------------------------------------
     @property
