@@ -183,6 +183,7 @@ def _rerate(args: argparse.Namespace) -> int:
             f"ratefloat: {counts['employers']:,} employers, {counts['rated']:,} rated, "
             f"{counts['rejected']:,} rejected; table {provenance['table_id']} "
             f"sha256:{provenance['table_hash'][:12]}; {timings['total_s']:.2f}s"
+            + (f"; {n:,} look-alike employer ids" if (n := counts["warning_lookalike_ids"]) else "")
         )
     if args.fail_on_rejects and counts["rejected"]:
         raise _Failure(
