@@ -31,6 +31,7 @@ import sys
 import unicodedata
 from dataclasses import dataclass
 from numbers import Integral
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -61,15 +62,21 @@ class NormalisedIds:
     text: np.ndarray
     missing: np.ndarray
     invalid: np.ndarray
+    #: The texts as a pyarrow array, when it was built (reused to count look-alikes).
+    arrow: Any = None
 
 
-def normalise_employer_ids(values: np.ndarray | pd.api.extensions.ExtensionArray) -> NormalisedIds:
+def normalise_employer_ids(
+    values: np.ndarray | pd.api.extensions.ExtensionArray, kind: str | None = None
+) -> NormalisedIds:
     """The normal text form of employer ids (see the module docs for the rules).
 
     Parameters
     ----------
     values:
         Raw ids: a numpy array of any dtype or a pandas extension array.
+    kind:
+        ``pandas.api.types.infer_dtype(values, skipna=False)`` if the caller knows it.
 
     Returns
     -------
@@ -99,7 +106,7 @@ def normalise_employer_ids(values: np.ndarray | pd.api.extensions.ExtensionArray
         # bool, datetime, complex, bytes ...: not an id type
         missing = pd.isna(values) if values.dtype.kind in "mM" else np.zeros(n, dtype=bool)
         return NormalisedIds(np.full(n, None, dtype=object), missing, ~missing)
-    if pd.api.types.infer_dtype(values, skipna=False) == "string":
+    if (kind or pd.api.types.infer_dtype(values, skipna=False)) == "string":
         return _from_text(values)
     return _from_mixed(values)
 
@@ -160,16 +167,20 @@ def _from_text(values: np.ndarray) -> NormalisedIds:
             invalid = np.array([not _encodable(v) for v in values], dtype=bool)
             arrow = pa.array(np.where(invalid, "", values), type=pa.string())
         stripped = pc.utf8_trim(arrow, characters=WHITESPACE)
-        missing = ~invalid & pc.equal(pc.utf8_length(stripped), 0).to_numpy(zero_copy_only=False)
+        empty = pc.equal(pc.binary_length(stripped), 0)
+        missing = np.zeros(n, dtype=bool)
+        if pc.any(empty).as_py():
+            missing = ~invalid & empty.to_numpy(zero_copy_only=False)
         changed = invalid.any() or pc.any(pc.not_equal(stripped, arrow)).as_py()
         text = stripped.to_numpy(zero_copy_only=False).astype(object) if changed else values
     else:
         invalid = np.array([not _encodable(v) for v in values], dtype=bool)
         text = pd.Series(values, dtype=object).str.strip(WHITESPACE).to_numpy(dtype=object)
         missing = ~invalid & (text == "")
+        stripped = None
     if missing.any() or invalid.any():
-        text = np.where(missing | invalid, None, text)
-    return NormalisedIds(text, missing, invalid)
+        return NormalisedIds(np.where(missing | invalid, None, text), missing, invalid)
+    return NormalisedIds(text, missing, invalid, stripped)
 
 
 def _encodable(text: str) -> bool:
@@ -180,11 +191,12 @@ def _encodable(text: str) -> bool:
     return True
 
 
-def count_lookalike_ids(ids: np.ndarray) -> int:
+def count_lookalike_ids(ids: np.ndarray, arrow: Any = None) -> int:
     """How many distinct ids equal another one after folding.
 
     The fold: Unicode compatibility form (NFKC, so full-width ``Ｅ１`` is ``E1``), case
-    folding and removal of all whitespace. ``ids`` are distinct normalised id texts.
+    folding and removal of all whitespace. ``ids`` are distinct normalised id texts;
+    ``arrow``, if given, is the same texts as a pyarrow array (in any order).
 
     Examples
     --------
@@ -193,7 +205,7 @@ def count_lookalike_ids(ids: np.ndarray) -> int:
     """
     if len(ids) < 2:
         return 0
-    keys = _fold(np.asarray(ids, dtype=object))
+    keys = _fold(np.asarray(ids, dtype=object), arrow)
     if keys is None:
         return 0
     codes, uniques = pd.factorize(keys)
@@ -201,25 +213,25 @@ def count_lookalike_ids(ids: np.ndarray) -> int:
     return int(sizes[sizes > 1].sum())
 
 
-def _fold(ids: np.ndarray) -> np.ndarray | None:
+def _fold(ids: np.ndarray, arrow: Any = None) -> np.ndarray | None:
     """Folded keys of ``ids``, or ``None`` when folding cannot make two of them equal."""
     try:
         import pyarrow as pa
         import pyarrow.compute as pc
     except ImportError:  # pragma: no cover
         return np.array([_fold_one(i) for i in ids], dtype=object)
-    arrow = pa.array(ids, type=pa.string())
-    if (
-        pc.all(pc.string_is_ascii(arrow)).as_py()
-        and not pc.any(pc.match_substring_regex(arrow, r"\s")).as_py()
+    arrow = pa.array(ids, type=pa.string()) if arrow is None else arrow
+    if pc.all(pc.string_is_ascii(arrow)).as_py() and (
+        pc.all(pc.ascii_is_alnum(arrow)).as_py()
+        or not pc.any(pc.match_substring_regex(arrow, r"\s")).as_py()
     ):
         # ASCII without whitespace: the fold is lower-casing, which cannot merge ids that
         # are all upper case (or all lower case) already - the usual id format.
-        if pc.all(pc.equal(pc.utf8_upper(arrow), arrow)).as_py():
+        if pc.all(pc.equal(pc.ascii_upper(arrow), arrow)).as_py():
             return None
-        if pc.all(pc.equal(pc.utf8_lower(arrow), arrow)).as_py():
+        if pc.all(pc.equal(pc.ascii_lower(arrow), arrow)).as_py():
             return None
-        return pc.utf8_lower(arrow).to_numpy(zero_copy_only=False)
+        return pc.ascii_lower(arrow).to_numpy(zero_copy_only=False)
     folded = pc.utf8_normalize(arrow, form="NFKC")
     keys = folded.to_numpy(zero_copy_only=False).astype(object)
     ascii_keys = pc.string_is_ascii(folded).to_numpy(zero_copy_only=False)

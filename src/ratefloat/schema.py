@@ -745,29 +745,34 @@ def employer_codes(ids: pd.Series) -> EmployerCodes:
     one employer.
     """
     values: Any = ids.array if isinstance(ids.dtype, pd.StringDtype) else ids.to_numpy()
-    if values.dtype == object and pd.api.types.infer_dtype(values, skipna=True) not in _PLAIN_IDS:
-        # Mixed types hash as Python sees them (True == 1): normalise every row first.
-        rows = normalise_employer_ids(values)
+    presorted = _codes_of_sorted(values)
+    codes, uniques = pd.factorize(values) if presorted is None else presorted
+    if isinstance(uniques, pd.api.extensions.ExtensionArray):
+        uniques = uniques.to_numpy(dtype=object, na_value=None)
+    kind = pd.api.types.infer_dtype(uniques, skipna=False) if uniques.dtype == object else None
+    if kind is not None and kind not in _PLAIN_IDS:
+        # Mixed types hash and compare as Python sees them (True == 1): normalise every
+        # row first, then factorise the texts.
+        rows = normalise_employer_ids(np.asarray(values, dtype=object))
         codes, uniques = pd.factorize(rows.text)
         text = np.asarray(uniques, dtype=object)
         return _sorted_codes(np.asarray(codes, dtype=np.int64), text, rows.missing, rows.invalid)
-    presorted = _codes_of_sorted(values)
-    codes, uniques = pd.factorize(values) if presorted is None else presorted
     raw_codes = np.asarray(codes, dtype=np.int64)
     codes = raw_codes
-    if isinstance(uniques, pd.api.extensions.ExtensionArray):
-        uniques = uniques.to_numpy(dtype=object, na_value=None)
-    normal = normalise_employer_ids(uniques)
-    text = normal.text
-    if normal.missing.any() or normal.invalid.any() or not _same_values(text, uniques):
+    normal = normalise_employer_ids(uniques, kind)
+    text, arrow = normal.text, normal.arrow
+    if normal.missing.any() or normal.invalid.any() or text is not uniques:
         # Some distinct values changed: merge those now equal, drop the unusable ones.
         merged, distinct = pd.factorize(text)  # None → -1
         codes = np.where(raw_codes >= 0, merged[np.maximum(raw_codes, 0)], -1)
-        text = np.asarray(distinct, dtype=object)
-    known = raw_codes >= 0
-    row_missing = ~known | (known & normal.missing[np.maximum(raw_codes, 0)])
-    row_invalid = known & normal.invalid[np.maximum(raw_codes, 0)]
-    return _sorted_codes(codes, text, row_missing, row_invalid)
+        text, arrow = np.asarray(distinct, dtype=object), None
+    row_missing = raw_codes < 0
+    row_invalid = np.zeros(len(raw_codes), dtype=bool)
+    if normal.missing.any() or normal.invalid.any():
+        known = ~row_missing
+        row_missing |= known & normal.missing[np.maximum(raw_codes, 0)]
+        row_invalid = known & normal.invalid[np.maximum(raw_codes, 0)]
+    return _sorted_codes(codes, text, row_missing, row_invalid, arrow)
 
 
 #: Object id columns of these kinds factorise as they are: equal values are equal ids.
@@ -775,7 +780,11 @@ _PLAIN_IDS = ("string", "integer", "floating", "mixed-integer-float", "empty")
 
 
 def _sorted_codes(
-    codes: np.ndarray, text: np.ndarray, row_missing: np.ndarray, row_invalid: np.ndarray
+    codes: np.ndarray,
+    text: np.ndarray,
+    row_missing: np.ndarray,
+    row_invalid: np.ndarray,
+    arrow: Any = None,
 ) -> EmployerCodes:
     """Renumber the employers in code-point order of their ids."""
     if len(text) > 1 and not (text[1:] > text[:-1]).all():
@@ -785,12 +794,7 @@ def _sorted_codes(
         rank[order] = np.arange(len(order))
         codes = np.where(codes >= 0, rank[np.maximum(codes, 0)], -1)
         text = text[order]
-    return EmployerCodes(codes, text, row_missing, row_invalid, count_lookalike_ids(text))
-
-
-def _same_values(text: np.ndarray, uniques: Any) -> bool:
-    """Whether normalisation left the distinct raw values as they were (the usual case)."""
-    return text is uniques
+    return EmployerCodes(codes, text, row_missing, row_invalid, count_lookalike_ids(text, arrow))
 
 
 def _codes_of_sorted(values: Any) -> tuple[np.ndarray, np.ndarray] | None:
