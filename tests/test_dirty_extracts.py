@@ -332,3 +332,12 @@ def test_a_far_date_column_of_seconds_resolution_is_out_of_range():
         insured_since=pd.Series([np.datetime64("9999-12-31", "s")] * 6, dtype="datetime64[s]")
     )
     assert set(rate(frame).rejects["reason"]) == {"OUT_OF_RANGE"}
+
+
+def test_the_id_rules_module_examples_hold():
+    import doctest
+
+    import ratefloat.ids
+
+    outcome = doctest.testmod(ratefloat.ids)
+    assert outcome.attempted >= 3 and outcome.failed == 0
