@@ -341,3 +341,10 @@ def test_the_id_rules_module_examples_hold():
 
     outcome = doctest.testmod(ratefloat.ids)
     assert outcome.attempted >= 3 and outcome.failed == 0
+
+
+@pytest.mark.parametrize("dtype", ["datetime64[s]", "timedelta64[s]"])
+def test_a_date_or_duration_column_is_not_amounts(dtype):
+    frame = two_employers()
+    frame["payouts"] = frame["payouts"].astype("int64").astype(dtype)
+    assert set(rate(frame).rejects["reason"]) == {"NOT_NUMERIC"}

@@ -10,7 +10,8 @@ missing or invalid:
   including the ideographic space U+3000 and the no-break space U+00A0); text that is
   empty afterwards is missing. Nothing else changes: case, full-width characters and
   inner spaces are kept, because folding them could merge two distinct employers.
-* integers (Python, numpy, nullable): their decimal text (``7`` → ``"7"``).
+* integers (Python, numpy, nullable): their decimal text (``7`` → ``"7"``); beyond
+  1,000 digits they are invalid.
 * floats: whole numbers below 2**53 in magnitude as the integer's text (``7.0`` →
   ``"7"``, ``-0.0`` → ``"0"``); fractions, infinities and larger floats (which cannot
   tell neighbouring integers apart) are invalid.

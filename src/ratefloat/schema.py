@@ -265,19 +265,11 @@ class YearRows:
     #: Up to this many distinct years, scanning per year beats sorting.
     SCAN_LIMIT = 16
 
-    def __init__(
-        self,
-        codes: np.ndarray,
-        years: np.ndarray,
-        n_employers: int,
-        usable: np.ndarray | None = None,
-    ) -> None:
+    def __init__(self, codes: np.ndarray, years: np.ndarray, n_employers: int) -> None:
         self.n_employers = n_employers
         with np.errstate(invalid="ignore"):
-            usable_rows = (codes >= 0) & (years >= YEAR_RANGE[0]) & (years <= YEAR_RANGE[1])
-        if usable is not None:
-            usable_rows &= usable
-        positions = np.flatnonzero(usable_rows)
+            usable = (codes >= 0) & (years >= YEAR_RANGE[0]) & (years <= YEAR_RANGE[1])
+        positions = np.flatnonzero(usable)
         year_values = years[positions].astype(np.int16)
         self._rows: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         if not len(year_values):
@@ -523,31 +515,53 @@ def _clean_column(series: pd.Series, spec: ColumnSpec) -> tuple[np.ndarray, list
     if raw.dtype.kind in "iu":
         return _clean_integers(raw, spec)
     values, not_numeric = _numbers(series, raw)
+    low, high = (values.min(), values.max()) if len(values) else (0.0, 0.0)
+    if low >= -MAX_MAGNITUDE and high <= MAX_MAGNITUDE:
+        # No NaN (min and max would be NaN), no infinity, nothing huge: two passes instead
+        # of a mask per problem, the usual case of a clean float column.
+        problems: list[Problem] = []
+        if kind in _NONNEGATIVE and low < 0:
+            problems.append(_negative(values, spec))
+        if kind in _WHOLE:
+            problems.append(_fractional(values, spec))
+        if kind == ColumnKind.YEAR and (low < YEAR_RANGE[0] or high > YEAR_RANGE[1]):
+            problems.append(_implausible_years(values))
+        return values, problems
     missing = np.isnan(values) & ~not_numeric
-    problems: list[Problem] = [
+    problems = [
         (RejectReason.NOT_NUMERIC, not_numeric, f"{spec.name} ({spec.zh}) is not a number"),
         (RejectReason.MISSING_VALUE, missing, f"{spec.name} ({spec.zh}) is empty"),
     ]
-    finite = np.isfinite(values)
     with np.errstate(invalid="ignore"):
         huge = ~np.isnan(values) & ~(np.abs(values) <= MAX_MAGNITUDE)
     problems.append(
         (RejectReason.OUT_OF_RANGE, huge, f"{spec.name} is infinite or beyond ±{MAX_MAGNITUDE:g}")
     )
     if kind in _NONNEGATIVE:
-        negative = finite & (values < 0)
-        problems.append(
-            (RejectReason.NEGATIVE_VALUE, negative, f"{spec.name} ({spec.zh}) is negative")
-        )
+        problems.append(_negative(values, spec))
     if kind in _WHOLE:
-        fractional = finite & (values != np.floor(values))
-        problems.append(
-            (RejectReason.NOT_INTEGER, fractional, f"{spec.name} ({spec.zh}) is not a whole number")
-        )
+        problems.append(_fractional(values, spec))
     if kind == ColumnKind.YEAR:
-        implausible = finite & ((values < YEAR_RANGE[0]) | (values > YEAR_RANGE[1]))
-        problems.append((RejectReason.OUT_OF_RANGE, implausible, _YEAR_MESSAGE))
+        problems.append(_implausible_years(values))
     return values, problems
+
+
+def _negative(values: np.ndarray, spec: ColumnSpec) -> Problem:
+    with np.errstate(invalid="ignore"):
+        mask = values < 0  # False for NaN; -inf is also out of range
+    return RejectReason.NEGATIVE_VALUE, mask, f"{spec.name} ({spec.zh}) is negative"
+
+
+def _fractional(values: np.ndarray, spec: ColumnSpec) -> Problem:
+    with np.errstate(invalid="ignore"):
+        mask = np.isfinite(values) & (values != np.floor(values))
+    return RejectReason.NOT_INTEGER, mask, f"{spec.name} ({spec.zh}) is not a whole number"
+
+
+def _implausible_years(values: np.ndarray) -> Problem:
+    with np.errstate(invalid="ignore"):
+        mask = (values < YEAR_RANGE[0]) | (values > YEAR_RANGE[1])  # NaN: neither
+    return RejectReason.OUT_OF_RANGE, mask, _YEAR_MESSAGE
 
 
 _YEAR_MESSAGE = f"year is not a calendar year ({YEAR_RANGE[0]}-{YEAR_RANGE[1]})"
@@ -556,13 +570,13 @@ _YEAR_MESSAGE = f"year is not a calendar year ({YEAR_RANGE[0]}-{YEAR_RANGE[1]})"
 def _numbers(series: pd.Series, raw: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """A column as float64 (NaN where empty or not a number) and its not-a-number mask.
 
-    Real numbers and numeric text count; booleans and complex numbers do not (a money
-    column of ``True`` or ``5+7j`` is a mistake, not 1 or 5 yuan).
+    Real numbers and numeric text count; booleans, complex numbers, dates and durations
+    do not (a money column of ``True`` or ``5+7j`` is a mistake, not 1 or 5 yuan).
     """
     if raw.dtype.kind == "f":
         return raw.astype(np.float64, copy=False), np.zeros(len(raw), dtype=bool)
     missing = np.asarray(series.isna(), dtype=bool)
-    if raw.dtype.kind in "bc" or pd.api.types.is_bool_dtype(series.dtype):
+    if raw.dtype.kind in "bcmM" or pd.api.types.is_bool_dtype(series.dtype):
         return np.full(len(raw), np.nan), ~missing
     values = None
     if raw.dtype.kind != "O" or pd.api.types.infer_dtype(raw, skipna=True) in _PLAIN_NUMBERS:
@@ -630,20 +644,26 @@ def _clean_dates(series: pd.Series, spec: ColumnSpec) -> tuple[np.ndarray, list[
     empty = np.asarray(series.isna(), dtype=bool)
     days = _as_days(series, empty)
     invalid = np.isnat(days) & ~empty
-    low, high = (np.datetime64(f"{year:04d}-01-01", "D") for year in YEAR_RANGE)
-    out_of_range = ~np.isnat(days) & ((days < low) | (days > high + np.timedelta64(364, "D")))
-    return days, [
+    problems: list[Problem] = [
         (RejectReason.INVALID_DATE, invalid, f"{spec.name} ({spec.zh}) is not a date"),
         (RejectReason.MISSING_VALUE, empty, f"{spec.name} ({spec.zh}) is empty"),
-        (
-            RejectReason.OUT_OF_RANGE,
-            out_of_range,
-            f"{spec.name} ({spec.zh}) is outside {YEAR_RANGE[0]}-{YEAR_RANGE[1]}",
-        ),
     ]
+    first, last = _FIRST_DAY, _LAST_DAY
+    if len(days) and not (first <= days.min() and days.max() <= last):  # NaT: compare False
+        outside = ~np.isnat(days) & ((days < first) | (days > last))
+        problems.append(
+            (
+                RejectReason.OUT_OF_RANGE,
+                outside,
+                f"{spec.name} ({spec.zh}) is outside {YEAR_RANGE[0]}-{YEAR_RANGE[1]}",
+            )
+        )
+    return days, problems
 
 
 _NAT_DAYS = np.datetime64("NaT", "D")
+_FIRST_DAY = np.datetime64(f"{YEAR_RANGE[0]:04d}-01-01", "D")
+_LAST_DAY = np.datetime64(f"{YEAR_RANGE[1]:04d}-12-31", "D")
 
 
 def _as_days(series: pd.Series, empty: np.ndarray) -> np.ndarray:
@@ -772,7 +792,9 @@ def employer_codes(ids: pd.Series) -> EmployerCodes:
         known = ~row_missing
         row_missing |= known & normal.missing[np.maximum(raw_codes, 0)]
         row_invalid = known & normal.invalid[np.maximum(raw_codes, 0)]
-    return _sorted_codes(codes, text, row_missing, row_invalid, arrow)
+    # Distinct ids found by the scan of a sorted extract are in order already.
+    in_order = presorted is not None and text is uniques
+    return _sorted_codes(codes, text, row_missing, row_invalid, arrow, in_order)
 
 
 #: Object id columns of these kinds factorise as they are: equal values are equal ids.
@@ -785,9 +807,10 @@ def _sorted_codes(
     row_missing: np.ndarray,
     row_invalid: np.ndarray,
     arrow: Any = None,
+    in_order: bool = False,
 ) -> EmployerCodes:
     """Renumber the employers in code-point order of their ids."""
-    if len(text) > 1 and not (text[1:] > text[:-1]).all():
+    if not in_order and len(text) > 1 and not (text[1:] > text[:-1]).all():
         # Extracts sorted by employer skip this; others pay one sort of the distinct ids.
         order = _argsort_text(text)
         rank = np.empty(len(order), dtype=np.int64)
