@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import io
+import json
 
 import numpy as np
 import pandas as pd
@@ -348,3 +349,28 @@ def test_a_date_or_duration_column_is_not_amounts(dtype):
     frame = two_employers()
     frame["payouts"] = frame["payouts"].astype("int64").astype(dtype)
     assert set(rate(frame).rejects["reason"]) == {"NOT_NUMERIC"}
+
+
+def test_the_command_reports_look_alike_ids(tmp_path, capsys):
+    from ratefloat.cli import main
+
+    frame = two_employers()
+    frame.loc[3:, "employer_id"] = "Ｅ0000001"
+    extract = tmp_path / "extract.csv"
+    frame.to_csv(extract, index=False)
+    output = tmp_path / "rated.csv"
+    assert (
+        main(["rerate", str(extract), "--rules", RULES, "--as-of", AS_OF, "-o", str(output)]) == 0
+    )
+    assert "; 2 look-alike employer ids" in capsys.readouterr().out
+    manifest = json.loads((tmp_path / "rated.manifest.json").read_text(encoding="utf-8"))
+    assert manifest["counts"]["warning_lookalike_ids"] == 2
+
+
+@pytest.mark.parametrize("ids", [[None], [float("nan")], ["  "], [None, None], ["\ud800"]])
+def test_an_extract_without_any_usable_id_rejects_every_row(ids):
+    frame = two_employers().iloc[: len(ids)].assign(employer_id=pd.Series(ids, dtype=object))
+    result = rate(frame)
+    assert result.rated.empty
+    assert result.rejects["row"].tolist() == list(range(len(ids)))
+    assert result.rejects["employer_id"].isna().all()

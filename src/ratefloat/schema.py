@@ -784,14 +784,13 @@ def employer_codes(ids: pd.Series) -> EmployerCodes:
     if normal.missing.any() or normal.invalid.any() or text is not uniques:
         # Some distinct values changed: merge those now equal, drop the unusable ones.
         merged, distinct = pd.factorize(text)  # None → -1
-        codes = np.where(raw_codes >= 0, merged[np.maximum(raw_codes, 0)], -1)
+        codes = np.append(merged, -1)[raw_codes]  # code -1 (no value) picks the last: -1
         text, arrow = np.asarray(distinct, dtype=object), None
     row_missing = raw_codes < 0
     row_invalid = np.zeros(len(raw_codes), dtype=bool)
     if normal.missing.any() or normal.invalid.any():
-        known = ~row_missing
-        row_missing |= known & normal.missing[np.maximum(raw_codes, 0)]
-        row_invalid = known & normal.invalid[np.maximum(raw_codes, 0)]
+        row_missing |= np.append(normal.missing, False)[raw_codes]
+        row_invalid = np.append(normal.invalid, False)[raw_codes]
     # Distinct ids found by the scan of a sorted extract are in order already.
     in_order = presorted is not None and text is uniques
     return _sorted_codes(codes, text, row_missing, row_invalid, arrow, in_order)

@@ -17,6 +17,7 @@ Needs ``hypothesis`` (in the ``dev`` extra). Profiles: ``fast`` (CI default) and
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
 from collections.abc import Mapping
 from decimal import Decimal
@@ -273,25 +274,40 @@ def _corruption(draw: st.DrawFn, frame: pd.DataFrame) -> pd.DataFrame:
     return frame.sample(frac=1.0, random_state=draw(st.integers(0, 2**31 - 1)))
 
 
+@functools.lru_cache(maxsize=1)
+def _example_extract() -> pd.DataFrame:
+    from .examples import load_example
+
+    return load_example()
+
+
 @st.composite
 def corrupted_extracts(
     draw: st.DrawFn, max_employers: int = 12, max_corruptions: int = 4
 ) -> pd.DataFrame:
     """Valid employer-year extracts with 1 to ``max_corruptions`` corruptions each.
 
-    The valid extract is a small synthetic population (:mod:`ratefloat.synth`, every
-    column of the vocabulary); the corruptions draw from :data:`HOSTILE_VALUES` (one or
-    several cells), convert a whole column to another dtype (nullable, categorical,
-    pyarrow-backed, object ...), rewrite the ids (integers, floats, mixed, padded with
-    Unicode blanks, full-width look-alikes), duplicate or drop a column, repeat rows,
-    make the dates time-zone aware or shuffle the rows. ``rerate()`` must reject, never
-    crash, on every one of them (a missing column is the one :class:`SchemaError`).
+    The extract to corrupt is a small synthetic population (:mod:`ratefloat.synth`, every
+    column of the vocabulary) or a slice of the packaged example. The corruptions: values
+    from :data:`HOSTILE_VALUES` in one or several cells; a whole column converted to
+    another dtype (nullable, categorical, pyarrow-backed, object ...); the ids rewritten
+    (integers, floats, mixed, padded with Unicode blanks, full-width look-alikes); a
+    column duplicated or dropped; rows repeated; dates made time-zone aware; rows
+    shuffled. ``rerate()`` must reject, never crash, on every one of them (a missing or
+    duplicated column is the one :class:`SchemaError`).
     """
     from .synth import employer_years as synthetic
 
     n = draw(st.integers(1, max_employers))
-    years = draw(st.sampled_from([(2022, 2023, 2024), (2021, 2022, 2023, 2024), (2024,)]))
-    frame = synthetic(n, years, seed=draw(st.integers(0, 2**16)))
+    if draw(st.integers(0, 3)) == 0:
+        example = _example_extract()
+        ids = example["employer_id"].drop_duplicates()
+        first = draw(st.integers(0, len(ids) - 1))
+        chosen = example["employer_id"].isin(ids.iloc[first : first + n])
+        frame = example[chosen].reset_index(drop=True)
+    else:
+        years = draw(st.sampled_from([(2022, 2023, 2024), (2021, 2022, 2023, 2024), (2024,)]))
+        frame = synthetic(n, years, seed=draw(st.integers(0, 2**16)))
     for _ in range(draw(st.integers(1, max_corruptions))):
         frame = draw(_corruption(frame))
     if draw(st.integers(0, 9)) == 0:
