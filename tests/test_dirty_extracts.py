@@ -374,3 +374,24 @@ def test_an_extract_without_any_usable_id_rejects_every_row(ids):
     assert result.rated.empty
     assert result.rejects["row"].tolist() == list(range(len(ids)))
     assert result.rejects["employer_id"].isna().all()
+
+
+FLAG_JUNK = {
+    "text": "maybe",
+    "complex": complex(1, 0),
+    "huge": 10**5000,
+    "date": dt.date(2020, 1, 1),
+}
+
+
+@pytest.mark.parametrize("name", FLAG_JUNK)
+def test_a_flag_column_of_only_invalid_values_rejects_without_a_warning(name):
+    import warnings
+
+    frame = two_employers().assign(arrears=pd.Series([FLAG_JUNK[name]] * 6, dtype=object))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        validated = validate_extract(frame, optional=["arrears"])
+    assert validated.rejected.all()
+    assert set(validated.failures["reason"]) == {"INVALID_FLAG"}
+    assert not validated.columns["arrears"].any()

@@ -730,7 +730,7 @@ def _clean_flags(series: pd.Series, spec: ColumnSpec) -> tuple[np.ndarray, list[
     text = _text(pd.Series(objects, dtype=object)).str.strip().str.lower()
     mapped = text.map(_FLAG_TEXT)
     invalid = mapped.isna().to_numpy() & ~missing
-    values = mapped.fillna(False).to_numpy(dtype=bool)
+    values = mapped.eq(True).to_numpy(dtype=bool)  # NaN (invalid or empty): False
     return values, [
         (RejectReason.MISSING_VALUE, missing, f"{spec.name} ({spec.zh}) is empty"),
         (RejectReason.INVALID_FLAG, invalid, f"{spec.name} must be true/false, yes/no or 1/0"),
