@@ -220,6 +220,9 @@ _UNSAFE = re.compile(r"[^\w.-]")
 def write_notices(notices: pd.Series, folder: str | os.PathLike[str]) -> list[Path]:
     """Write each notice to ``<folder>/<employer_id>.txt`` (UTF-8), atomically per file.
 
+    The folder is created if it does not exist (one file per employer needs a folder of
+    its own).
+
     Characters of an id that cannot be in a file name are replaced by ``_``; two ids that
     would share a file name are refused (:class:`ValueError`) before anything is written.
     """
@@ -234,6 +237,7 @@ def write_notices(notices: pd.Series, folder: str | os.PathLike[str]) -> list[Pa
                 f"employers {seen[name]!r} and {employer!r} would both be written to {name}.txt"
             )
         seen[name] = employer
+    folder.mkdir(parents=True, exist_ok=True)
     written = []
     for name, text in zip(names, notices.to_numpy(), strict=True):
         data = text.encode("utf-8")
