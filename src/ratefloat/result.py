@@ -109,6 +109,10 @@ class RerateResult:
         The rating date and the experience years used.
     params:
         The parameter values applied.
+    warnings:
+        Counts of things worth a look that did not stop any employer being rated:
+        ``lookalike_ids``, the distinct employer ids equal to another one up to
+        full-width forms, case and whitespace (they were rated as separate employers).
     """
 
     rated: pd.DataFrame
@@ -119,6 +123,7 @@ class RerateResult:
     as_of: dt.date
     window: WindowYears
     params: dict[str, Any] = field(default_factory=dict)
+    warnings: dict[str, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         for frame in (self.rated, self.rejects):
@@ -126,7 +131,7 @@ class RerateResult:
 
     def provenance(self) -> dict[str, str]:
         """Audit fields: table id, version and hash, as_of, window, ratefloat version."""
-        from . import __version__
+        from ._version import __version__
 
         return {
             "table_id": self.table.id,
@@ -152,13 +157,15 @@ class RerateResult:
         return summary.reset_index()
 
     def counts(self) -> dict[str, int]:
-        """Employers in, rated and rejected; reject counts by reason."""
+        """Employers in, rated and rejected; reject counts by reason; warning counts
+        (``warning_<name>``, see :attr:`warnings`)."""
         by_reason = self.rejects["reason"].value_counts().sort_index()
         return {
             "employers": len(self.rated) + len(self.rejects),
             "rated": len(self.rated),
             "rejected": len(self.rejects),
             **{f"rejected_{reason}": int(count) for reason, count in by_reason.items()},
+            **{f"warning_{name}": int(count) for name, count in self.warnings.items()},
         }
 
     def explain(self, employer_id: str) -> Explanation:
