@@ -69,7 +69,7 @@ def test_model_copy_with_a_changed_threshold_rates_by_the_new_threshold():
     before = rated(jiangsu_population(), table).set_index("employer_id")["grade"]
     assert before.loc[["E0", "E1", "E2"]].tolist() == [1, 1, 1]
     assert grades.loc[["E0", "E1", "E2"]].tolist() == [0, 0, 1]
-    reloaded = load_table(changed.model_dump())
+    reloaded = load_table(load_table(changed).model_dump())  # in place: the checked table
     assert table_hash(changed) == table_hash(reloaded) != table_hash(table)
     pd.testing.assert_frame_equal(
         rated(jiangsu_population(), changed), rated(jiangsu_population(), reloaded)
@@ -278,7 +278,7 @@ def test_a_changed_table_rates_like_the_same_table_loaded_from_its_content(case,
         return
     assert expected is not None, "an invalid change was accepted"
     event(f"{how}: rated")
-    reloaded = load_table(changed.model_dump())
+    reloaded = load_table(load_table(changed).model_dump())  # in place: the checked table
     assert table_hash(changed) == table_hash(reloaded) == table_hash(expected)
     result = ratefloat.rerate(extract, changed, AS_OF)
     pd.testing.assert_frame_equal(result.rated, ratefloat.rerate(extract, reloaded, AS_OF).rated)

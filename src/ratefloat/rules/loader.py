@@ -392,7 +392,7 @@ def table_hash(table: RuleTable) -> str:
     Fields left at their defaults are not part of it, so a table's hash stays the same
     when a later version of ratefloat adds an optional field to the language.
     """
-    content = table.model_dump(mode="json", exclude_defaults=True)
+    content = table._checked().model_dump(mode="json", exclude_defaults=True)
     canonical = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
