@@ -436,10 +436,11 @@ def test_window_years(values, grade, expected):
 
 
 def test_window_moves_with_as_of():
-    """With as_of 2027-01-01 the cycle is 2025 + 2026 and the previous one 2023 + 2024
-    (苏人社规〔2023〕2号 [S], same 2-year cycle). 2022 (payouts) is outside both → 50 %."""
-    rows = employer("A", years=(2022, 2023, 2024, 2025, 2026), payouts=[50_000, 0, 0, 0, 0])
-    row = rate_one(rows, as_of="2027-01-01")
+    """With as_of 2026-12-31 (the table's last day in force) the cycle is 2024 + 2025 and the
+    previous one 2022 + 2023 (苏人社规〔2023〕2号 [S], same 2-year cycle). 2021 (payouts) is
+    outside both → 50 %."""
+    rows = employer("A", years=(2021, 2022, 2023, 2024, 2025), payouts=[50_000, 0, 0, 0, 0])
+    row = rate_one(rows, as_of="2026-12-31")
     check(row, -2, 0.5, 0.0045, ["band:zero-two-cycles"])
 
 
