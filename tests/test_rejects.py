@@ -416,9 +416,16 @@ def test_unknown_param_suggests():
 
 
 def test_param_for_a_table_without_parameters():
+    table = ratefloat.load_table(QINGDAO).model_dump(mode="json", exclude_none=True)
+    del table["parameters"]
+    table["eligibility"] = table["eligibility"][1:]  # the rule that reads the parameter
     with pytest.raises(ParameterError, match=r"no parameter 'not_floated_classes'.*none"):
         ratefloat.rerate(
-            base_extract(), rules=JIANGSU, as_of=AS_OF, params={"not_floated_classes": [1]}
+            base_extract(QINGDAO),
+            rules=table,
+            as_of=AS_OF,
+            params={"not_floated_classes": [1]},
+            **ANY_DATES,
         )
 
 
