@@ -280,7 +280,7 @@ def test_award_at_city_level_or_above():
     ],
 )
 def test_counts_are_parameters(params, grade, expected):
-    """"发生4起…7-10级" (以上, ≥) is the parameter class_1_up_7_10 (default 4): 3 accidents
+    """ "发生4起…7-10级" (以上, ≥) is the parameter class_1_up_7_10 (default 4): 3 accidents
     leave a class-1 employer at base; a variant with 3 raises it. Fails on the old table
     (no such parameter)."""
     rows = employer("A", years=(2024,), defaults=DEFAULTS, risk_class=1, disability_7_10=3)

@@ -136,11 +136,10 @@ def test_type_and_range_are_checked_with_the_parameter_errors():
 
 
 def test_a_bump_takes_whole_grades():
-    table = ratefloat.load_table("cn-shenzhen-2018").model_dump(mode="json", exclude_none=True)
-    table["parameters"] = {
-        "certificate_grades": {"type": "number", "default": -2, "description": "level 1"}
-    }
-    table["modifiers"][0]["by"] = "$certificate_grades"
+    """cn-shenzhen-2018's certificate: "a further two grades down" [S] is bump by
+    $certificate_grades (default -2)."""
+    table = "cn-shenzhen-2018"
+    assert ratefloat.load_table(table).modifiers[0].by == "$certificate_grades"
     frame = extract(employer("A", years=(2019, 2020), safety_level=1, payouts=[7_000, 7_000]))
     one_down = ratefloat.rerate(frame, table, "2021-01-01", params={"certificate_grades": -1})
     assert int(one_down.rated.iloc[0]["grade"]) == -1

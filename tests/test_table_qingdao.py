@@ -389,3 +389,23 @@ def test_cli_refuses_out_of_force_and_allows_with_the_flag(tmp_path, capsys):
     assert main([*args, "-o", str(output), "--allow-outside-effective-dates"]) == 0
     manifest = json.loads((tmp_path / "rated.manifest.json").read_text(encoding="utf-8"))
     assert manifest["table_in_force"].startswith("no: ")
+
+
+@pytest.mark.parametrize(
+    ("params", "grade", "expected"),
+    [
+        pytest.param({}, 1, ["band:injury-mid"], id="250% with an injury -> 120%"),
+        pytest.param({"payout_low_max": 3.0, "payout_high_max": 4.0}, 0, ["band:injury-low"]),
+        pytest.param({"payout_high_max": 2.0}, 2, ["band:injury-high"], id="variant 200%"),
+        pytest.param({"multiplier_up_1": 1.3}, 1, ["band:injury-mid"], id="variant 130%"),
+    ],
+)
+def test_source_numbers_are_parameters(params, grade, expected):
+    """第五条 "大于120%、小于等于300%…上浮至120%" [S]: 120 %, 300 % and the multipliers are
+    parameters with the source's numbers as defaults (payout_low_max, payout_high_max,
+    multiplier_up_1, …). 支缴率 25,000 ÷ 10,000 = 250 % with one injury, class 4 0.77 %."""
+    row = rate(qingdao(payouts=25_000.0, injuries=1), params=params)
+    assert int(row["grade"]) == grade
+    assert reasons(row) == expected
+    if "multiplier_up_1" in params:
+        assert float(row["rate"]) == pytest.approx(0.0077 * 1.3, abs=1e-9)

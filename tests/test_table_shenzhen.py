@@ -220,3 +220,21 @@ def test_unknown_transition_base_rates_are_not_silently_replaced():
     frame = extract(employer("A", years=(2020, 2021), safety_level=0, payouts=[7_000, 7_000]))
     with pytest.raises(ratefloat.ParameterError, match="does not know the base rates"):
         ratefloat.rerate(frame, rules=RULES, as_of="2022-09-01")
+
+
+@pytest.mark.parametrize(
+    ("params", "grade", "expected"),
+    [
+        pytest.param({}, 0, ["band:payout-le-100"], id="70% -> base"),
+        pytest.param({"payout_down_1_max": 0.8}, -1, ["band:payout-le-50"], id="variant 80%"),
+        pytest.param({"payout_base_max": 0.6}, 1, ["band:payout-le-150"], id="variant 60%"),
+    ],
+)
+def test_source_thresholds_are_parameters(params, grade, expected):
+    """The rows "(0, 50 %] → −1; (50 %, 100 %] → base; (100 %, 150 %] → +1" (table text [S])
+    state their ends as parameters with these defaults: 70 % is base, one grade down with
+    payout_down_1_max=0.8, one up with payout_base_max=0.6."""
+    rows = employer("A", years=(2019, 2020), defaults=NO_CERTIFICATE, payouts=[7_000, 7_000])
+    row = rate_one(rows, rules=RULES, as_of=AS_OF, params=params)
+    assert int(row["grade"]) == grade
+    assert reasons(row) == expected

@@ -235,3 +235,33 @@ def test_class_8_has_no_higher_class():
     150 % = 2.85 % and the limit is named (42号 [S]; [I] for the top class)."""
     row = rate(years=(2023, 2024), risk_class=8, payouts=[35_000, 35_000])
     check(row, 2, 0.0285, ["band:payout-150", "bound:reclassify-limit"], rated_class=8)
+
+
+@pytest.mark.parametrize(
+    ("params", "payouts", "grade", "expected"),
+    [
+        pytest.param(AGENCY, 15_000, 1, ["band:payout-120"], id="150% is not > 150% -> 120%"),
+        pytest.param(
+            {**AGENCY, "up_inclusive": True}, 15_000, 2, ["band:payout-150"], id=">= 150%"
+        ),
+        pytest.param(AGENCY, 5_000, -1, ["band:payout-80"], id="50% <= 50% -> 80%"),
+        pytest.param(
+            {**AGENCY, "down_inclusive": False}, 5_000, 0, ["band:otherwise"], id="50% -> base"
+        ),
+    ],
+)
+def test_inclusive_side_of_the_agency_thresholds(params, payouts, grade, expected):
+    """The agency's 支缴率 thresholds may be inclusive either way (Huainan 2011 "大于等于120%"
+    → 150 %, kxbgw.cn/jiaofei/3041.html [S]): up_inclusive / down_inclusive choose. Fails
+    on the old table (fixed ≤ / >)."""
+    row = rate(params=params, payouts=payouts)
+    assert int(row["grade"]) == grade
+    assert reasons(row) == expected
+
+
+def test_incidence_adjustment_follows_the_band_result_with_inclusive_thresholds():
+    """With up_inclusive, 支缴率 exactly 100 % is a "120 %" result, which 42号 turns into
+    150 % when the injury rate is 3 × the city average or more."""
+    params = {**AGENCY, "up_inclusive": True}
+    row = rate(params=params, payouts=10_000, injuries=2)
+    check(row, 2, 0.0135, ["band:payout-120", "modifier:incidence-up"])

@@ -465,6 +465,8 @@ def _action(modifier: Any) -> str:
     }
     if action in texts:
         return texts[action]
+    if isinstance(modifier.by, str):  # a $parameter: its value is in the parameters table
+        return f"{action} by `{modifier.by}`"
     if action == "bump":
         return f"grade {int(modifier.by):+d}"
     if action == "set_grade":
