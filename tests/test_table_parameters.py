@@ -233,3 +233,18 @@ def test_lifted_numbers_rate_like_the_literal_table(table, population, data):
     pd.testing.assert_frame_equal(literal.rejects, as_params.rejects)
     explicit = values if data.draw(st.booleans()) else None
     assert_matches_reference(population, lifted, AS_OF, explicit)
+
+
+@pytest.mark.parametrize("table_id", [info.id for info in ratefloat.list_tables()])
+def test_builtin_parameters_say_where_their_number_comes_from(table_id):
+    """Every parameter of a built-in table has an evidence tag and a description; every
+    $name a built-in table writes names a number parameter with a default (the source's
+    number) or one the agency must supply (tag param)."""
+    table = ratefloat.load_table(table_id)
+    for name, spec in table.parameters.items():
+        assert spec.tag is not None, name
+        assert len(spec.description) > 20, name
+    for name in table.parameter_refs():
+        spec = table.parameters[name]
+        assert spec.type == "number"
+        assert spec.default is not None or spec.tag == "param", name
