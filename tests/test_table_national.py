@@ -362,3 +362,28 @@ def test_required_parameters_are_the_ones_this_file_supplies():
         BUILTIN_PARAMS
     )
     assert needing == set(BUILTIN_PARAMS)
+
+
+@pytest.mark.parametrize(
+    ("params", "payouts", "current", "grade"),
+    [
+        pytest.param(AGENCY, 15_000, 0, 1, id="150% is not > 150% -> 120%"),
+        pytest.param({**AGENCY, "up_inclusive": True}, 15_000, 0, 2, id=">= 150% -> 150%"),
+        pytest.param(AGENCY, 2_000, 0, -2, id="20% <= 20% -> 50%"),
+        pytest.param({**AGENCY, "down_inclusive": False}, 2_000, 0, -1, id="20% -> 80%"),
+        pytest.param(
+            {**ONE_GRADE, "up_inclusive": True}, 15_000, 1, 2, id="one grade: 120% -> 150%"
+        ),
+        pytest.param(ONE_GRADE, 15_000, 2, 1, id="one grade: 150% -> 120% (not >)"),
+        pytest.param(
+            {**ONE_GRADE, "down_inclusive": False}, 5_000, 0, 0, id="one grade: 50% stays"
+        ),
+    ],
+)
+def test_inclusive_side_of_the_thresholds(params, payouts, current, grade):
+    """71号 leaves the thresholds to the pooling area, and rules differ on which side each
+    belongs to (Huainan 2011 "大于等于120%" → 150 %, kxbgw.cn/jiaofei/3041.html [S]; Qingdao
+    "支缴率小于等于120%"): up_inclusive / down_inclusive choose, for the target grade and for
+    the one-grade move alike. Fails on the old table (fixed ≤ / >)."""
+    row = rate(params=params, payouts=payouts, current_grade=current)
+    assert int(row["grade"]) == grade
