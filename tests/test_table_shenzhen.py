@@ -238,3 +238,12 @@ def test_source_thresholds_are_parameters(params, grade, expected):
     row = rate_one(rows, rules=RULES, as_of=AS_OF, params=params)
     assert int(row["grade"]) == grade
     assert reasons(row) == expected
+
+
+def test_joint_punishment_and_violations_are_stated_as_not_encoded():
+    """From 2018-03-01 rates float on "上两个自然年度工伤保险支缴率、安全生产标准化达标情况、安全
+    生产领域联合惩戒情况以及工伤保险违法情况" (surgenepal.com [S2]); no source read gives the
+    effect of 联合惩戒 or 违法, so the table says they are not encoded rather than guessing."""
+    notes = ratefloat.load_table(RULES).source.notes or ""
+    assert "联合惩戒" in notes and "违法" in notes
+    assert "NOT encoded" in notes
