@@ -133,7 +133,7 @@ class RerateResult:
     def provenance(self) -> dict[str, str]:
         """Audit fields: table id, version and hash, as_of, window, whether the table was in
         force on as_of, ratefloat version."""
-        from . import __version__
+        from ._version import __version__
 
         return {
             "table_id": self.table.id,

@@ -77,12 +77,32 @@ class ColumnSpec:
 
 
 COLUMNS: tuple[ColumnSpec, ...] = (
-    ColumnSpec("employer_id", ColumnKind.ID, Aggregate.NONE, "employer key", "单位编号", True),
     ColumnSpec(
-        "year", ColumnKind.YEAR, Aggregate.NONE, "experience year of the row", "考核年度", True
+        "employer_id",
+        ColumnKind.ID,
+        Aggregate.NONE,
+        "employer key",
+        "单位编号",
+        True,
+        aliases=("单位编码", "用人单位编号", "参保单位编号", "单位代码"),
     ),
     ColumnSpec(
-        "risk_class", ColumnKind.CLASS, Aggregate.LAST, "industry risk class", "行业风险类别", True
+        "year",
+        ColumnKind.YEAR,
+        Aggregate.NONE,
+        "experience year of the row",
+        "考核年度",
+        True,
+        aliases=("年度", "考核年份", "年份"),
+    ),
+    ColumnSpec(
+        "risk_class",
+        ColumnKind.CLASS,
+        Aggregate.LAST,
+        "industry risk class",
+        "行业风险类别",
+        True,
+        aliases=("行业类别", "风险类别"),
     ),
     ColumnSpec(
         "avg_insured",
@@ -91,6 +111,7 @@ COLUMNS: tuple[ColumnSpec, ...] = (
         "average insured headcount",
         "平均参保人数",
         True,
+        aliases=("年平均参保人数",),
     ),
     ColumnSpec(
         "contributions",
@@ -99,6 +120,7 @@ COLUMNS: tuple[ColumnSpec, ...] = (
         "premiums actually paid",
         "实缴工伤保险费",
         True,
+        aliases=("实缴金额", "实缴保险费"),
     ),
     ColumnSpec(
         "payouts",
@@ -107,6 +129,7 @@ COLUMNS: tuple[ColumnSpec, ...] = (
         "fund benefits paid for the employer's injuries",
         "基金支付待遇",
         True,
+        aliases=("基金支付", "基金支付金额", "工伤保险基金支付"),
     ),
     ColumnSpec(
         "injuries",
@@ -115,8 +138,11 @@ COLUMNS: tuple[ColumnSpec, ...] = (
         "recognised work injuries",
         "认定工伤人数",
         True,
+        aliases=("工伤人数", "认定工伤数"),
     ),
-    ColumnSpec("deaths", ColumnKind.COUNT, Aggregate.SUM, "work deaths", "工亡人数"),
+    ColumnSpec(
+        "deaths", ColumnKind.COUNT, Aggregate.SUM, "work deaths", "工亡人数", aliases=("死亡人数",)
+    ),
     ColumnSpec(
         "disability_1_4",
         ColumnKind.COUNT,
@@ -146,7 +172,12 @@ COLUMNS: tuple[ColumnSpec, ...] = (
         "职业病",
     ),
     ColumnSpec(
-        "payroll", ColumnKind.MONEY, Aggregate.SUM, "contribution base total", "缴费工资总额"
+        "payroll",
+        ColumnKind.MONEY,
+        Aggregate.SUM,
+        "contribution base total",
+        "缴费工资总额",
+        aliases=("缴费基数总额",),
     ),
     ColumnSpec(
         "premium_at_base",
@@ -186,7 +217,14 @@ COLUMNS: tuple[ColumnSpec, ...] = (
         "work-safety standardisation level (1-3, 0 none)",
         "安全生产标准化等级",
     ),
-    ColumnSpec("insured_since", ColumnKind.DATE, Aggregate.MIN, "first insured date", "参保日期"),
+    ColumnSpec(
+        "insured_since",
+        ColumnKind.DATE,
+        Aggregate.MIN,
+        "first insured date",
+        "参保日期",
+        aliases=("首次参保日期",),
+    ),
     ColumnSpec(
         "current_grade",
         ColumnKind.INTEGER,
@@ -202,7 +240,12 @@ COLUMNS: tuple[ColumnSpec, ...] = (
         "现行费率",
     ),
     ColumnSpec(
-        "industry_code", ColumnKind.TEXT, Aggregate.LAST, "GB/T 4754 industry code", "行业代码"
+        "industry_code",
+        ColumnKind.TEXT,
+        Aggregate.LAST,
+        "GB/T 4754 industry code",
+        "行业代码",
+        aliases=("国民经济行业代码",),
     ),
 )
 
