@@ -368,6 +368,7 @@ def _run_rerate(args: argparse.Namespace, keep: list[str], outputs: Any, started
             f"ratefloat: {counts['employers']:,} employers, {counts['rated']:,} rated, "
             f"{counts['rejected']:,} rejected; table {provenance['table_id']} "
             f"sha256:{provenance['table_hash'][:12]}; {timings['total_s']:.2f}s"
+            + (f"; {n:,} look-alike employer ids" if (n := counts["warning_lookalike_ids"]) else "")
         )
     if empty and not args.allow_empty:
         reasons = ", ".join(

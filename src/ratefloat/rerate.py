@@ -35,6 +35,7 @@ from .schema import (
     ColumnKind,
     ColumnSpec,
     YearRows,
+    check_unique_columns,
     column_spec,
     validate_extract,
 )
@@ -124,6 +125,8 @@ def rerate(
 
     classified = None
     if classification is not None:
+        if isinstance(extract, pd.DataFrame):
+            check_unique_columns(extract, ["employer_id", "industry_code"])
         classified = _classify_rows(extract, classification)
         extract = extract.assign(risk_class=classified.risk_class)
     validated = validate_extract(
@@ -207,6 +210,7 @@ def rerate(
         window=span,
         params=values,
         out_of_force=out_of_force,
+        warnings={"lookalike_ids": validated.lookalike_ids},
     )
     return result
 

@@ -114,6 +114,10 @@ class RerateResult:
         None when the table was in force on ``as_of``; otherwise why it was not (the run
         used it anyway with ``outside_effective_dates="allow"``). Also in the provenance
         as ``table_in_force``.
+    warnings:
+        Counts of things worth a look that did not stop any employer being rated:
+        ``lookalike_ids``, the distinct employer ids equal to another one up to
+        full-width forms, case and whitespace (they were rated as separate employers).
     """
 
     rated: pd.DataFrame
@@ -125,6 +129,7 @@ class RerateResult:
     window: WindowYears
     params: dict[str, Any] = field(default_factory=dict)
     out_of_force: str | None = None
+    warnings: dict[str, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         for frame in (self.rated, self.rejects):
@@ -160,13 +165,15 @@ class RerateResult:
         return summary.reset_index()
 
     def counts(self) -> dict[str, int]:
-        """Employers in, rated and rejected; reject counts by reason."""
+        """Employers in, rated and rejected; reject counts by reason; warning counts
+        (``warning_<name>``, see :attr:`warnings`)."""
         by_reason = self.rejects["reason"].value_counts().sort_index()
         return {
             "employers": len(self.rated) + len(self.rejects),
             "rated": len(self.rated),
             "rejected": len(self.rejects),
             **{f"rejected_{reason}": int(count) for reason, count in by_reason.items()},
+            **{f"warning_{name}": int(count) for name, count in self.warnings.items()},
         }
 
     def explain(self, employer_id: str) -> Explanation:
