@@ -125,12 +125,16 @@ def test_far_ladder_grade_is_refused_without_building_the_range():
     assert "within" in refused(table)
 
 
-def test_non_finite_rates_never_come_out_of_a_loaded_table():
-    """A table that loads rates every employer with a finite rate (the bug: NaN ladders)."""
-    for table_id in BUILT_INS:
-        table = load_table(table_id)
-        for ladder in table.ladders.values():
-            assert all(math.isfinite(v) for v in ladder.grades.values())
+@pytest.mark.parametrize("value", [math.nan, math.inf, -math.inf, 1e300])
+def test_hostile_parameter_values_feeding_a_ladder_are_refused(value):
+    table = minimal()
+    table["parameters"] = {"up": {"description": "the +1 multiplier", "default": 1.2}}
+    table["ladders"]["five"]["grades"][1] = "$up"
+    loaded = load_table(table)
+    extract = pd.read_csv(EXAMPLE, dtype={"employer_id": str})
+    with pytest.raises(ratefloat.ParameterError) as error:
+        ratefloat.rerate(extract, loaded, "2025-01-01", params={"up": value})
+    assert "up" in str(error.value) and len(str(error.value)) < 2000
 
 
 # -- expressions -----------------------------------------------------------------------

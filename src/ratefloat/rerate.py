@@ -15,7 +15,7 @@ import datetime as dt
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -41,7 +41,14 @@ from .schema import (
 )
 from .window import aggregate_window, months_between, window_years
 
-__all__ = ["rerate", "resolve_params", "parse_as_of", "required_columns", "columns_read"]
+__all__ = [
+    "rerate",
+    "resolve_params",
+    "check_in_force",
+    "parse_as_of",
+    "required_columns",
+    "columns_read",
+]
 
 
 def rerate(
@@ -51,6 +58,7 @@ def rerate(
     *,
     params: Mapping[str, Any] | None = None,
     classification: str | Any | None = None,
+    outside_effective_dates: Literal["refuse", "allow"] = "refuse",
 ) -> RerateResult:
     """Re-rate every employer of an extract under a rule table.
 
@@ -67,12 +75,20 @@ def rerate(
         The date the new rates take effect (``"2025-01-01"``). The window is counted back
         from it.
     params:
-        Values for the table's parameters (required for those without a default).
+        Values for the table's parameters (required for those without a default). They
+        feed the table's expressions and every number written as ``$name`` (thresholds in
+        intervals, ladder values, ``by`` amounts, the window length).
     classification:
         A classification table id or object (see :func:`ratefloat.classify`): derive
         ``risk_class`` from ``industry_code`` first, replacing any ``risk_class`` column.
         Employers with a row whose code is unknown, ambiguous or empty are rejected with
         that reason.
+    outside_effective_dates:
+        ``"refuse"`` (default): an ``as_of`` before the table's ``effective_from`` or after
+        its ``effective_to`` raises :class:`ParameterError` (the table is not in force, so
+        its rates would be silently wrong). ``"allow"``: rate anyway (backtests, what-ifs
+        on past or future rules); the result records it in ``out_of_force`` and in its
+        provenance.
 
     Returns
     -------
@@ -86,7 +102,8 @@ def rerate(
     SchemaError
         A required column is missing.
     ParameterError
-        ``as_of`` or ``params`` is missing or invalid.
+        ``as_of`` or ``params`` is missing or invalid, or ``as_of`` is outside the table's
+        effective dates (unless ``outside_effective_dates="allow"``).
     RuleTableError
         The rule table is invalid.
 
@@ -100,7 +117,10 @@ def rerate(
     """
     table = load_table(rules if not isinstance(rules, Mapping) else dict(rules))
     as_of_date = parse_as_of(as_of)
+    out_of_force = check_in_force(table, as_of_date, outside_effective_dates)
     values = resolve_params(table, params)
+    stated = table  # its hash is recorded; the result keeps the table with $name filled in
+    table = table.with_parameters(values)
     required, optional, needs, extra_specs = _column_plan(table)
 
     classified = None
@@ -185,10 +205,11 @@ def rerate(
         rejects=_one_per_employer(failures),
         failure_cases=failures,
         table=table,
-        table_hash=table_hash(table),
+        table_hash=table_hash(stated),
         as_of=as_of_date,
         window=span,
         params=values,
+        out_of_force=out_of_force,
         warnings={"lookalike_ids": validated.lookalike_ids},
     )
     return result
@@ -222,6 +243,38 @@ def _merge_classification_rejects(validated: Any, rejects: pd.DataFrame) -> None
     validated.failures = pd.concat([failures[~echoed], rejects], ignore_index=True)
     codes = validated.codes[rows]
     validated.rejected[codes[codes >= 0]] = True
+
+
+def check_in_force(
+    table: RuleTable, as_of: dt.date, outside_effective_dates: str = "refuse"
+) -> str | None:
+    """Why ``table`` is not in force on ``as_of`` (None when it is).
+
+    Raises :class:`ParameterError` when it is not and ``outside_effective_dates`` is
+    ``"refuse"``; with ``"allow"`` the reason is returned for the result's provenance.
+    """
+    if outside_effective_dates not in ("refuse", "allow"):
+        raise ParameterError(
+            f"outside_effective_dates must be 'refuse' or 'allow', got {outside_effective_dates!r}"
+        )
+    start, end = table.effective_from, table.effective_to
+    if start is not None and as_of < start:
+        why = f"as_of {as_of} is before its effective_from {start}"
+    elif end is not None and as_of > end:
+        why = f"as_of {as_of} is after its effective_to {end}"
+    else:
+        return None
+    reason = (
+        f"table {table.id!r} is not in force on {as_of}: {why} "
+        f"(in force {start or 'open'} … {end or 'open'})"
+    )
+    if outside_effective_dates == "refuse":
+        raise ParameterError(
+            f"{reason}. Rate as of a date inside its effective dates, choose the table in "
+            "force then, or pass outside_effective_dates='allow' (CLI: "
+            "--allow-outside-effective-dates) to rate with it anyway, e.g. for a backtest"
+        )
+    return reason
 
 
 def parse_as_of(as_of: Any) -> dt.date:

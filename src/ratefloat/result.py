@@ -104,11 +104,16 @@ class RerateResult:
     failure_cases:
         Every problem found, several per employer where there were several.
     table, table_hash:
-        The rule table applied and the sha256 of its canonical content.
+        The rule table applied (numbers written as ``$name`` filled in with the parameter
+        values) and the sha256 of the table's canonical content as written.
     as_of, window:
         The rating date and the experience years used.
     params:
         The parameter values applied.
+    out_of_force:
+        None when the table was in force on ``as_of``; otherwise why it was not (the run
+        used it anyway with ``outside_effective_dates="allow"``). Also in the provenance
+        as ``table_in_force``.
     warnings:
         Counts of things worth a look that did not stop any employer being rated:
         ``lookalike_ids``, the distinct employer ids equal to another one up to
@@ -123,6 +128,7 @@ class RerateResult:
     as_of: dt.date
     window: WindowYears
     params: dict[str, Any] = field(default_factory=dict)
+    out_of_force: str | None = None
     warnings: dict[str, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -130,7 +136,8 @@ class RerateResult:
             frame.attrs.update(self.provenance())
 
     def provenance(self) -> dict[str, str]:
-        """Audit fields: table id, version and hash, as_of, window, ratefloat version."""
+        """Audit fields: table id, version and hash, as_of, window, whether the table was in
+        force on as_of, ratefloat version."""
         from ._version import __version__
 
         return {
@@ -139,6 +146,7 @@ class RerateResult:
             "table_hash": self.table_hash,
             "as_of": self.as_of.isoformat(),
             "window": str(self.window),
+            "table_in_force": "yes" if self.out_of_force is None else f"no: {self.out_of_force}",
             "ratefloat_version": __version__,
         }
 
