@@ -347,7 +347,10 @@ def validate_table(data: Any, origin: str) -> RuleTable:
     try:
         return RuleTable.model_validate(data)
     except ValidationError as exc:
-        lines = [_describe_error(error, data) for error in exc.errors()]
+        # A value that fits no member of a union gets one line per member: keep the first.
+        lines = list(dict.fromkeys(_describe_error(error, data) for error in exc.errors()))
+        places = [line.split(": ", 1)[0] for line in lines]
+        lines = [line for i, line in enumerate(lines) if places[i] not in places[:i]]
         table_id = data.get("id", "?")
         table_id = table_id if isinstance(table_id, str) and len(table_id) <= 80 else "?"
         raise RuleTableError(
@@ -369,6 +372,13 @@ def _describe_error(error: Any, data: dict[str, Any]) -> str:
             node = node[key]
             rule_id = node.get("id") if isinstance(node, dict) else None
             parts.append(f"[{key}]" + (f" (id {rule_id!r})" if rule_id else ""))
+        elif (
+            isinstance(key, str)
+            and parts
+            and node is not None
+            and not isinstance(node, (dict, list))
+        ):
+            break  # the name of a member of a union (float or $parameter), not a place
         else:
             node = node.get(key) if isinstance(node, dict) else None
             parts.append(("." if parts else "") + str(key))
