@@ -63,11 +63,7 @@ def population():
 
 
 def _parameter_cases():
-    return [
-        (table_id, name)
-        for table_id in BUILT_INS
-        for name in load_table(table_id).parameters
-    ]
+    return [(table_id, name) for table_id in BUILT_INS for name in load_table(table_id).parameters]
 
 
 @pytest.mark.parametrize("value", HOSTILE_NUMBERS, ids=repr)
@@ -77,15 +73,15 @@ def test_a_huge_or_non_finite_number_parameter_is_a_parameter_error(value, popul
     name = next(n for n, spec in table.parameters.items() if spec.type == "number")
     with pytest.raises(ParameterError, match=name):
         ratefloat.rerate(
-            _fill_columns(population, table), table, IN_FORCE_AS_OF.get(table.id, AS_OF),
+            _fill_columns(population, table),
+            table,
+            IN_FORCE_AS_OF.get(table.id, AS_OF),
             params={name: value},
         )
 
 
 @given(case=st.sampled_from(_parameter_cases()), value=hostile_values)
-def test_any_value_of_any_parameter_rates_finitely_or_is_a_parameter_error(
-    case, value, population
-):
+def test_any_value_of_any_parameter_rates_finitely_or_is_a_parameter_error(case, value, population):
     table_id, name = case
     table = load_table(table_id)
     params = {**_fill_params(table), name: value}
@@ -109,7 +105,9 @@ def test_every_builtin_table_rates_with_its_agency_parameters(population):
     for table_id in BUILT_INS:
         table = load_table(table_id)
         result = ratefloat.rerate(
-            _fill_columns(population, table), table, IN_FORCE_AS_OF.get(table_id, AS_OF),
+            _fill_columns(population, table),
+            table,
+            IN_FORCE_AS_OF.get(table_id, AS_OF),
             params=BUILTIN_PARAMS.get(table_id, _fill_params(table)),
         )
         assert len(result.rated) > 0
