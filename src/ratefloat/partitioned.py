@@ -38,6 +38,7 @@ from .errors import ParameterError, empty_rejects
 from .indicators import AreaSums, add_area_sums
 from .io import arrow_table, atomic_write, extract_batches, write_frame
 from .rerate import (
+    check_in_force,
     collect_area_sums,
     columns_read,
     needs_area_totals,
@@ -250,9 +251,16 @@ class _Run:
 
         table = load_table(rules if not isinstance(rules, Mapping) else dict(rules))
         date = parse_as_of(as_of)
+        check_in_force(table, date)
         values = resolve_params(table, params)
+        filled = table.with_parameters(values)  # the window may be a $parameter
         return cls(
-            table, date, values, classification, table_hash(table), window_years(date, table.window)
+            table,
+            date,
+            values,
+            classification,
+            table_hash(table),
+            window_years(date, filled.window),
         )
 
     def result(self, rated: pd.DataFrame, rejects: _Rejects) -> RerateResult:
@@ -260,11 +268,12 @@ class _Run:
             rated=rated,
             rejects=rejects.frame(),
             failure_cases=rejects.failure_cases(),
-            table=self.table,
+            table=self.table.with_parameters(dict(self.params)),
             table_hash=self.hash,
             as_of=self.as_of,
             window=self.window,
             params=dict(self.params),
+            warnings=dict(rejects.warnings),
         )
 
     def provenance(self) -> dict[str, str]:
@@ -327,6 +336,9 @@ class _Rejects:
         self.with_id: list[pd.DataFrame] = []
         self.without_id: list[pd.DataFrame] = []
         self.failures: list[pd.DataFrame] = []
+        #: The partitions' warning counts, added (look-alike ids in different ranges are
+        #: not counted: each range counts its own).
+        self.warnings: dict[str, int] = {}
 
     def add(self, result: RerateResult) -> None:
         rejects = result.rejects
@@ -334,6 +346,8 @@ class _Rejects:
         self.with_id.append(rejects[~no_id])
         self.without_id.append(rejects[no_id])
         self.failures.append(result.failure_cases)
+        for name, count in result.warnings.items():
+            self.warnings[name] = self.warnings.get(name, 0) + int(count)
 
     def frame(self) -> pd.DataFrame:
         if not self.with_id:
@@ -563,34 +577,31 @@ class _partitioned:
 
 
 def employer_keys(ids: pd.Series) -> Any:
-    """Each row's employer id as Arrow text, null where missing: the text that
-    :func:`ratefloat.rerate` sorts by (``str()`` of a non-text id)."""
+    """Each row's employer id as Arrow text, null where missing or invalid: the normal
+    text :func:`ratefloat.rerate` groups and sorts by (see :mod:`ratefloat.ids`)."""
     import pyarrow as pa
 
-    if isinstance(ids.dtype, pd.StringDtype):
-        keys = pa.array(ids.array, type=pa.string(), from_pandas=True)
-        return keys.combine_chunks() if isinstance(keys, pa.ChunkedArray) else keys
-    values = ids.to_numpy(dtype=object)
-    return pa.array(
-        [None if _missing(v) else v if isinstance(v, str) else str(v) for v in values],
-        type=pa.string(),
-    )
+    from .ids import normalise_employer_ids
 
-
-def _missing(value: object) -> bool:
-    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
+    values = ids.array if isinstance(ids.dtype, pd.api.extensions.ExtensionDtype) else ids
+    normal = normalise_employer_ids(np.asarray(values) if values is ids else values)
+    return pa.array(normal.text, type=pa.string())
 
 
 def _batch_keys(batch: Any) -> Any:
     import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from .ids import WHITESPACE
 
     column = batch.column(batch.schema.get_field_index("employer_id"))
     kind = column.type
     if pa.types.is_dictionary(kind):
         column, kind = column.dictionary_decode(), kind.value_type
-    if pa.types.is_string(kind):
-        return column
-    if pa.types.is_large_string(kind) or pa.types.is_integer(kind):
+    if pa.types.is_string(kind) or pa.types.is_large_string(kind):
+        # Blank ids become "": they are rejected row by row, in whatever range.
+        return pc.utf8_trim(column.cast(pa.string()), characters=WHITESPACE)
+    if pa.types.is_integer(kind):
         return column.cast(pa.string())
     return employer_keys(column.to_pandas())
 

@@ -12,17 +12,18 @@ The flow, each step vectorised over the population::
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
 from .classification import classify
 from .engine import evaluate
-from .errors import ParameterError, RejectReason, reject_frame
+from .errors import ParameterError, RejectReason, display_text, reject_frame
 from .expr import suggest
 from .indicators import AreaSums, area_ratios, area_sums, compute_indicators
 from .result import RerateResult, build_reasons
@@ -35,6 +36,7 @@ from .schema import (
     ColumnKind,
     ColumnSpec,
     YearRows,
+    check_unique_columns,
     column_spec,
     validate_extract,
 )
@@ -43,6 +45,7 @@ from .window import aggregate_window, months_between, window_years
 __all__ = [
     "rerate",
     "resolve_params",
+    "check_in_force",
     "parse_as_of",
     "required_columns",
     "columns_read",
@@ -59,6 +62,7 @@ def rerate(
     *,
     params: Mapping[str, Any] | None = None,
     classification: str | Any | None = None,
+    outside_effective_dates: Literal["refuse", "allow"] = "refuse",
 ) -> RerateResult:
     """Re-rate every employer of an extract under a rule table.
 
@@ -75,12 +79,20 @@ def rerate(
         The date the new rates take effect (``"2025-01-01"``). The window is counted back
         from it.
     params:
-        Values for the table's parameters (required for those without a default).
+        Values for the table's parameters (required for those without a default). They
+        feed the table's expressions and every number written as ``$name`` (thresholds in
+        intervals, ladder values, ``by`` amounts, the window length).
     classification:
         A classification table id or object (see :func:`ratefloat.classify`): derive
         ``risk_class`` from ``industry_code`` first, replacing any ``risk_class`` column.
         Employers with a row whose code is unknown, ambiguous or empty are rejected with
         that reason.
+    outside_effective_dates:
+        ``"refuse"`` (default): an ``as_of`` before the table's ``effective_from`` or after
+        its ``effective_to`` raises :class:`ParameterError` (the table is not in force, so
+        its rates would be silently wrong). ``"allow"``: rate anyway (backtests, what-ifs
+        on past or future rules); the result records it in ``out_of_force`` and in its
+        provenance.
 
     Returns
     -------
@@ -94,7 +106,8 @@ def rerate(
     SchemaError
         A required column is missing.
     ParameterError
-        ``as_of`` or ``params`` is missing or invalid.
+        ``as_of`` or ``params`` is missing or invalid, or ``as_of`` is outside the table's
+        effective dates (unless ``outside_effective_dates="allow"``).
     RuleTableError
         The rule table is invalid.
 
@@ -107,7 +120,10 @@ def rerate(
     True
     """
     table = load_table(rules if not isinstance(rules, Mapping) else dict(rules))
-    result = _run(extract, table, parse_as_of(as_of), resolve_params(table, params), classification)
+    as_of_date = parse_as_of(as_of)
+    out_of_force = check_in_force(table, as_of_date, outside_effective_dates)
+    values = resolve_params(table, params)
+    result = _run(extract, table, as_of_date, values, classification, out_of_force=out_of_force)
     assert isinstance(result, RerateResult)
     return result
 
@@ -124,7 +140,8 @@ def rate_with_totals(
 
     ``area_totals`` (scope → :data:`AreaSums`, from :func:`collect_area_sums` over every
     part, added) replaces the sums of ``extract`` alone, so area-relative indicators see
-    the whole batch. ``params`` are resolved (:func:`resolve_params`).
+    the whole batch. ``params`` are resolved (:func:`resolve_params`) and ``as_of`` is
+    checked against the table's dates (:func:`check_in_force`) by the caller.
     """
     result = _run(extract, table, as_of, params, classification, area_totals=area_totals)
     assert isinstance(result, RerateResult)
@@ -156,15 +173,17 @@ def needs_area_totals(table: RuleTable) -> bool:
 
 def _run(
     extract: pd.DataFrame,
-    table: RuleTable,
+    stated: RuleTable,
     as_of_date: dt.date,
     values: Mapping[str, Any],
     classification: str | Any | None,
     *,
+    out_of_force: str | None = None,
     area_totals: Mapping[str, AreaSums] | None = None,
     collect: bool = False,
 ) -> RerateResult | dict[str, AreaSums]:
-    required, optional, needs, extra_specs = _column_plan(table)
+    # ``stated``'s hash is recorded; the result keeps the table with $name filled in.
+    table = stated.with_parameters(dict(values))
     collected: dict[str, AreaSums] = {}
 
     def indicators(
@@ -176,8 +195,12 @@ def _run(
         area = area_ratios(table, scope, members, values, totals)
         return compute_indicators(table, scope, fallback, area)
 
+    required, optional, needs, extra_specs = _column_plan(table)
+
     classified = None
     if classification is not None:
+        if isinstance(extract, pd.DataFrame):
+            check_unique_columns(extract, ["employer_id", "industry_code"])
         classified = _classify_rows(extract, classification)
         extract = extract.assign(risk_class=classified.risk_class)
     validated = validate_extract(
@@ -258,10 +281,12 @@ def _run(
         rejects=_one_per_employer(failures),
         failure_cases=failures,
         table=table,
-        table_hash=table_hash(table),
+        table_hash=table_hash(stated),
         as_of=as_of_date,
         window=span,
         params=dict(values),
+        out_of_force=out_of_force,
+        warnings={"lookalike_ids": validated.lookalike_ids},
     )
 
 
@@ -293,6 +318,38 @@ def _merge_classification_rejects(validated: Any, rejects: pd.DataFrame) -> None
     validated.failures = pd.concat([failures[~echoed], rejects], ignore_index=True)
     codes = validated.codes[rows]
     validated.rejected[codes[codes >= 0]] = True
+
+
+def check_in_force(
+    table: RuleTable, as_of: dt.date, outside_effective_dates: str = "refuse"
+) -> str | None:
+    """Why ``table`` is not in force on ``as_of`` (None when it is).
+
+    Raises :class:`ParameterError` when it is not and ``outside_effective_dates`` is
+    ``"refuse"``; with ``"allow"`` the reason is returned for the result's provenance.
+    """
+    if outside_effective_dates not in ("refuse", "allow"):
+        raise ParameterError(
+            f"outside_effective_dates must be 'refuse' or 'allow', got {outside_effective_dates!r}"
+        )
+    start, end = table.effective_from, table.effective_to
+    if start is not None and as_of < start:
+        why = f"as_of {as_of} is before its effective_from {start}"
+    elif end is not None and as_of > end:
+        why = f"as_of {as_of} is after its effective_to {end}"
+    else:
+        return None
+    reason = (
+        f"table {table.id!r} is not in force on {as_of}: {why} "
+        f"(in force {start or 'open'} … {end or 'open'})"
+    )
+    if outside_effective_dates == "refuse":
+        raise ParameterError(
+            f"{reason}. Rate as of a date inside its effective dates, choose the table in "
+            "force then, or pass outside_effective_dates='allow' (CLI: "
+            "--allow-outside-effective-dates) to rate with it anyway, e.g. for a backtest"
+        )
+    return reason
 
 
 def parse_as_of(as_of: Any) -> dt.date:
@@ -341,19 +398,23 @@ def resolve_params(table: RuleTable, params: Mapping[str, Any] | None) -> dict[s
             missing.append(f"  - {name}: {spec.description}")
             continue
         if spec.type == "number":
-            ok = isinstance(value, (int, float, np.number)) and not isinstance(value, bool)
-            value = float(value) if ok else value
+            number = _finite_number(value)
+            ok = number is not None
+            value = number if ok else value
         elif spec.type == "bool":
             ok = isinstance(value, (bool, np.bool_))
             value = bool(value) if ok else value
         else:
-            ok = isinstance(value, (list, tuple)) and all(
-                isinstance(v, (int, float)) and not isinstance(v, bool) for v in value
-            )
-            value = tuple(float(v) for v in value) if ok else value
+            numbers = [_finite_number(v) for v in value] if isinstance(value, (list, tuple)) else []
+            ok = isinstance(value, (list, tuple)) and None not in numbers
+            value = tuple(numbers) if ok else value
         if not ok:
+            kind = spec.type
+            if spec.type == "number" and isinstance(value, (int, float, np.number)):
+                kind = "finite number"
             raise ParameterError(
-                f"parameter {name!r} of table {table.id!r} must be a {spec.type}, got {value!r}"
+                f"parameter {name!r} of table {table.id!r} must be a {kind}, "
+                f"got {display_text(value)}"
             )
         problem = spec.out_of_range(value)
         if problem:
@@ -368,6 +429,17 @@ def resolve_params(table: RuleTable, params: Mapping[str, Any] | None) -> dict[s
             "supply them with params={...}:\n" + "\n".join(missing)
         )
     return values
+
+
+def _finite_number(value: Any) -> float | None:
+    """``value`` as a float if it is a finite real number (not a bool), else ``None``."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.number)):
+        return None
+    try:
+        number = float(value)
+    except (OverflowError, TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
 
 
 def required_columns(table: RuleTable | str) -> dict[str, str]:

@@ -104,11 +104,20 @@ class RerateResult:
     failure_cases:
         Every problem found, several per employer where there were several.
     table, table_hash:
-        The rule table applied and the sha256 of its canonical content.
+        The rule table applied (numbers written as ``$name`` filled in with the parameter
+        values) and the sha256 of the table's canonical content as written.
     as_of, window:
         The rating date and the experience years used.
     params:
         The parameter values applied.
+    out_of_force:
+        None when the table was in force on ``as_of``; otherwise why it was not (the run
+        used it anyway with ``outside_effective_dates="allow"``). Also in the provenance
+        as ``table_in_force``.
+    warnings:
+        Counts of things worth a look that did not stop any employer being rated:
+        ``lookalike_ids``, the distinct employer ids equal to another one up to
+        full-width forms, case and whitespace (they were rated as separate employers).
     """
 
     rated: pd.DataFrame
@@ -119,13 +128,16 @@ class RerateResult:
     as_of: dt.date
     window: WindowYears
     params: dict[str, Any] = field(default_factory=dict)
+    out_of_force: str | None = None
+    warnings: dict[str, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         for frame in (self.rated, self.rejects):
             frame.attrs.update(self.provenance())
 
     def provenance(self) -> dict[str, str]:
-        """Audit fields: table id, version and hash, as_of, window, ratefloat version."""
+        """Audit fields: table id, version and hash, as_of, window, whether the table was in
+        force on as_of, ratefloat version."""
         from ._version import __version__
 
         return {
@@ -134,6 +146,7 @@ class RerateResult:
             "table_hash": self.table_hash,
             "as_of": self.as_of.isoformat(),
             "window": str(self.window),
+            "table_in_force": "yes" if self.out_of_force is None else f"no: {self.out_of_force}",
             "ratefloat_version": __version__,
         }
 
@@ -152,13 +165,15 @@ class RerateResult:
         return summary.reset_index()
 
     def counts(self) -> dict[str, int]:
-        """Employers in, rated and rejected; reject counts by reason."""
+        """Employers in, rated and rejected; reject counts by reason; warning counts
+        (``warning_<name>``, see :attr:`warnings`)."""
         by_reason = self.rejects["reason"].value_counts().sort_index()
         return {
             "employers": len(self.rated) + len(self.rejects),
             "rated": len(self.rated),
             "rejected": len(self.rejects),
             **{f"rejected_{reason}": int(count) for reason, count in by_reason.items()},
+            **{f"warning_{name}": int(count) for name, count in self.warnings.items()},
         }
 
     def explain(self, employer_id: str) -> Explanation:

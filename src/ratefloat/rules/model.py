@@ -25,11 +25,20 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
-from ..errors import ExpressionError, ParameterError
+from ..errors import ExpressionError, ParameterError, RuleTableError
 from ..expr import Expression, Kind, parse_expression, suggest
 from ..schema import COLUMNS, Aggregate, ColumnKind
 from .intervals import check_partition, parse_interval
@@ -59,6 +68,17 @@ __all__ = [
 ]
 
 _RULE_ID = r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$"
+_PARAM_NAME = r"[A-Za-z_][A-Za-z0-9_]*"
+#: A number a table states may instead name a number parameter: ``$name``. In interval
+#: text each end may be one (``(1.2, $up_threshold]``).
+PARAM_REF = re.compile(rf"\$({_PARAM_NAME})")
+ParamRef = Annotated[
+    str,
+    Field(
+        pattern=rf"^\${_PARAM_NAME}$",
+        description="$name: the value of the table's number parameter name.",
+    ),
+]
 Tag = Literal["S", "S2", "I", "U", "param"]
 
 _TAG_HELP = (
@@ -76,8 +96,94 @@ _MIN_RATE_HELP = "Floor on the rate: a fraction of payroll, or {class_base: N}."
 _MAX_RATE_HELP = "Cap on the rate: a fraction of payroll, or {class_base: N}."
 
 
+#: Largest magnitude of any number in a table (rates, multipliers, amounts, scales).
+MAX_NUMBER = 1e6
+#: Largest magnitude of a grade, a grade step or a grade/class move.
+MAX_GRADE = 50
+#: Fields holding a grade or a number of grades; their values are bounded by MAX_GRADE.
+_GRADE_FIELDS = frozenset({"grade", "step", "min_grade", "max_grade", "max_step", "max_from_base"})
+#: Fields that stand for an indicator's value and may be infinite (a ratio over zero).
+_UNBOUNDED_FIELDS = frozenset({"positive_over_zero", "zero_over_zero"})
+
+
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # Frozen: a table is changed only by building a new, validated one (with_changes,
+    # model_copy); nested instances passed in are validated again, never trusted.
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, revalidate_instances="always", allow_inf_nan=False
+    )
+
+    @model_validator(mode="after")
+    def _sane_numbers(self) -> Any:
+        for name in type(self).model_fields:
+            limit = MAX_GRADE if name in _GRADE_FIELDS else MAX_NUMBER
+            problem = _out_of_range(getattr(self, name), limit)
+            if problem:
+                raise ValueError(f"{name}: {problem}")
+        return self
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in type(self).model_fields:
+            raise RuleTableError(
+                f"a rule table cannot be changed in place (tried to set {name!r}); make a "
+                "new one with table.with_changes({'<dotted.path>': value})"
+            )
+        super().__setattr__(name, value)
+
+    def __delattr__(self, name: str) -> None:
+        if name in type(self).model_fields:
+            raise RuleTableError(
+                f"a rule table cannot be changed in place (tried to delete {name!r})"
+            )
+        super().__delattr__(name)
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Any:
+        """A copy; with ``update``, a new model validated from the merged content.
+
+        Pydantic's own ``model_copy(update=...)`` skips validation; here the updated
+        fields are checked like any other input, so a copy can never hold content its
+        derived state (compiled expressions) does not describe.
+        """
+        if not update:
+            return super().model_copy(deep=deep)
+        content = {name: getattr(self, name) for name in type(self).model_fields}
+        content.update(update)
+        return type(self).model_validate(content)
+
+
+def _short_number(value: Any) -> str:
+    """A number for a message; never hundreds of digits."""
+    return f"{value:.6g}" if abs(value) < 1e100 else "a number of 100 digits or more"
+
+
+def _out_of_range(value: Any, limit: float) -> str | None:
+    """Why a validated field value holds a number beyond ``limit`` (None when none does).
+
+    Looks into plain dicts and lists (nested models check their own fields).
+    """
+    stack = [value]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            stack.extend(node.values())
+        elif isinstance(node, (list, tuple)):
+            stack.extend(node)
+        elif (
+            isinstance(node, (int, float))
+            and not isinstance(node, bool)
+            and (isinstance(node, int) or math.isfinite(node))
+            and abs(node) > limit
+        ):
+            return f"{_short_number(node)} is out of range (at most {limit:g} in magnitude)"
+    return None
+
+
+#: Largest magnitude of any number in a table (rates, multipliers, amounts, scales).
+MAX_NUMBER = 1e6
+#: Largest magnitude of a grade, a grade step or a move in grades or classes.
+MAX_GRADE = 50
+#: Fields holding a grade or a number of grades; their values are bounded by MAX_GRADE.
+_GRADE_FIELDS = frozenset({"grade", "step", "min_grade", "max_grade", "max_step", "max_from_base"})
 
 
 class Source(_Model):
@@ -101,7 +207,9 @@ class Window(_Model):
     and 2022.
     """
 
-    years: int = Field(1, ge=1, le=10, description="Number of calendar years in the window.")
+    years: Annotated[int, Field(ge=1, le=10)] | ParamRef = Field(
+        1, description="Number of calendar years in the window (or $parameter)."
+    )
     lag_years: int = Field(
         1, ge=0, le=5, description="Years between the window's last year and as_of's year."
     )
@@ -213,9 +321,11 @@ class Indicator(_Model):
     min_denominator: float | None = Field(
         None, ge=0, description="Denominators below this are raised to it (Tianjin: 50)."
     )
-    zero_over_zero: float = Field(0.0, description="Value when both parts are zero.")
+    zero_over_zero: float = Field(
+        0.0, allow_inf_nan=True, description="Value when both parts are zero."
+    )
     positive_over_zero: float = Field(
-        math.inf, description="Value when only the denominator is zero."
+        math.inf, allow_inf_nan=True, description="Value when only the denominator is zero."
     )
     scale: float = Field(1.0, gt=0, description="Multiply the ratio, e.g. 1000 for per mille.")
     relative_to_area: bool = Field(
@@ -282,9 +392,10 @@ class Ladder(_Model):
         description="multiply: base rate × value; add: base rate + value (rate units, for "
         "percentage-point grades); current: current rate × value (last year's rate).",
     )
-    grades: dict[int, float] = Field(
+    grades: dict[int, float | ParamRef] = Field(
         description="Grade → value (浮动档次); consecutive integer grades including 0 (the base "
-        "grade), values rising with the grade, e.g. {-2: 0.5, -1: 0.8, 0: 1.0, 1: 1.2, 2: 1.5}."
+        "grade), values rising with the grade, e.g. {-2: 0.5, -1: 0.8, 0: 1.0, 1: 1.2, 2: 1.5}; "
+        "a value may be $parameter."
     )
     description: str | None = Field(
         None, description="What the ladder is, e.g. 二至八类 five grades (人社部发〔2015〕71号)."
@@ -292,12 +403,23 @@ class Ladder(_Model):
 
     @field_validator("grades")
     @classmethod
-    def _grades_contiguous(cls, grades: dict[int, float]) -> dict[int, float]:
+    def _grades_in_range(cls, grades: dict[int, float | str]) -> dict[int, float | str]:
+        wide = [grade for grade in grades if abs(grade) > MAX_GRADE]
+        if wide:
+            raise ValueError(f"grades lie within ±{MAX_GRADE}, got {_short_number(wide[0])}")
+        return grades
+
+    @field_validator("grades")
+    @classmethod
+    def _grades_contiguous(cls, grades: dict[int, float | str]) -> dict[int, float | str]:
         keys = sorted(grades)
         if 0 not in grades:
             raise ValueError("the ladder needs grade 0 (the base grade)")
         if keys != list(range(keys[0], keys[-1] + 1)):
             raise ValueError(f"grades must be consecutive integers, got {keys}")
+        if _has_refs(grades):
+            # Checked on the values once the parameters are known (RuleTable.with_parameters).
+            return dict(sorted(grades.items()))
         values = [grades[k] for k in keys]
         if any(b <= a for a, b in zip(values, values[1:], strict=False)):
             raise ValueError(
@@ -307,6 +429,8 @@ class Ladder(_Model):
 
     @model_validator(mode="after")
     def _base_value(self) -> Ladder:
+        if _has_refs(self.grades):
+            return self
         base = self.grades[0]
         if self.mode in ("multiply", "current"):
             if any(v <= 0 for v in self.grades.values()):
@@ -399,7 +523,8 @@ class IntervalRow(_Model):
 
     @model_validator(mode="after")
     def _check(self) -> IntervalRow:
-        parse_interval(self.interval)
+        if not PARAM_REF.search(self.interval):
+            parse_interval(self.interval)
         Outcome(grade=self.grade, step=self.step)
         return self
 
@@ -441,6 +566,9 @@ class BandRule(_Rule):
                 raise ValueError("a threshold table needs both 'indicator' and 'rows'")
             if outcome:
                 raise ValueError("a threshold table takes its grades from its rows, not grade/step")
+            if any(PARAM_REF.search(row.interval) for row in self.rows):
+                # Tiled once the parameters are known (RuleTable.with_parameters).
+                return self
             intervals = [parse_interval(row.interval) for row in self.rows]
             labels = [f"row {i + 1}" for i in range(len(self.rows))]
             problems = check_partition(intervals, parse_interval(self.domain), labels)
@@ -496,10 +624,10 @@ class Modifier(_Rule):
         description="no_down (不得下浮), no_up, bump, set_grade, top, bottom, reclassify, "
         "rate_factor or rate_add."
     )
-    by: float | None = Field(
+    by: float | ParamRef | None = Field(
         None,
         description="Amount for bump (grades), reclassify (classes), rate_factor (× rate) and "
-        "rate_add (rate units: -0.0003 = -0.03 percentage points).",
+        "rate_add (rate units: -0.0003 = -0.03 percentage points); may be $parameter.",
     )
     grade: int | None = Field(None, description="Grade for set_grade.")
 
@@ -512,10 +640,21 @@ class Modifier(_Rule):
             raise ValueError(f"action {self.action!r} takes no 'by'")
         if (self.action == "set_grade") != (self.grade is not None):
             raise ValueError("'grade' goes with action set_grade, and only with it")
+        if isinstance(self.by, str):
+            return self  # checked once the parameter is known (RuleTable.with_parameters)
         if self.action in ("bump", "reclassify") and self.by != int(self.by or 0):
             raise ValueError(f"action {self.action!r} moves by whole grades or classes")
         if self.action == "rate_factor" and (self.by or 0) <= 0:
             raise ValueError("rate_factor must be positive")
+        return self
+
+    @model_validator(mode="after")
+    def _moves_in_range(self) -> Modifier:
+        by = self.by if isinstance(self.by, (int, float)) else 0  # a $parameter: checked on use
+        if self.action in ("bump", "reclassify") and abs(by) > MAX_GRADE:
+            raise ValueError(
+                f"action {self.action!r} moves by at most {MAX_GRADE}, got {_short_number(self.by)}"
+            )
         return self
 
 
@@ -765,6 +904,8 @@ class RuleTable(_Model):
     )
 
     _expressions: dict[str, Expression] = PrivateAttr(default_factory=dict)
+    #: The content (canonical JSON) that _expressions were compiled from.
+    _compiled_from: str | None = PrivateAttr(None)
 
     @field_validator("classes")
     @classmethod
@@ -802,13 +943,151 @@ class RuleTable(_Model):
         problems += self._check_schedules()
         if self.effective_from and self.effective_to and self.effective_to < self.effective_from:
             problems.append("effective_to is before effective_from")
+        problems += self._check_parameter_refs()
         if problems:
             raise ValueError("\n".join(problems))
         try:
             self._compile_expressions()
         except ExpressionError as exc:
             raise ValueError(str(exc)) from None
+        self._compiled_from = self.model_dump_json()
+        defaults = {n: p.default for n, p in self.parameters.items() if p.default is not None}
+        refs = self.parameter_refs()
+        if refs and refs <= set(defaults):
+            try:
+                self.with_parameters(defaults)
+            except ParameterError as exc:
+                raise ValueError(f"with the parameters' defaults: {exc}") from None
         return self
+
+    # -- parameter references ($name) -----------------------------------------------------
+    def parameter_refs(self) -> set[str]:
+        """Names of the parameters the table's numbers refer to (``$name``)."""
+        return {
+            match.group(1) for _, text in _ref_sites(self) for match in PARAM_REF.finditer(text)
+        }
+
+    def with_parameters(self, values: Mapping[str, Any]) -> RuleTable:
+        """This table with every ``$name`` number replaced by ``values[name]``, validated.
+
+        Returns the table itself when it refers to no parameter. The copy is checked as any
+        table is (ladder values rising, rows tiling the range without gap or overlap, whole
+        grades for ``bump``, …).
+
+        Raises
+        ------
+        ParameterError
+            A referenced parameter has no value, or the values make the table invalid.
+        """
+        refs = self.parameter_refs()
+        if not refs:
+            return self
+        missing = sorted(refs - set(values))
+        if missing:
+            raise ParameterError(f"table {self.id!r} needs values for the parameters {missing}")
+        data = _substitute_refs(self.model_dump(mode="python"), values)
+        try:
+            return type(self).model_validate(data)
+        except ValidationError as exc:
+            given = ", ".join(f"{name}={values[name]!r}" for name in sorted(refs))
+            problems = "; ".join(
+                ".".join(str(key) for key in error["loc"])
+                + ": "
+                + str(error["msg"]).removeprefix("Value error, ")
+                for error in exc.errors()
+            )
+            raise ParameterError(
+                f"table {self.id!r} with {given} is not a valid table: {problems}"
+            ) from None
+
+    def _check_parameter_refs(self) -> list[str]:
+        problems = []
+        for where, text in _ref_sites(self):
+            for match in PARAM_REF.finditer(text):
+                name = match.group(1)
+                spec = self.parameters.get(name)
+                if spec is None:
+                    problems.append(
+                        f"{where}: parameter {name!r} is not declared"
+                        f"{suggest(name, self.parameters)}"
+                    )
+                elif spec.type != "number":
+                    problems.append(
+                        f"{where}: parameter {name!r} is a {spec.type}, a number is needed"
+                    )
+        return problems
+
+    # -- changing a table ---------------------------------------------------------------
+    def with_changes(self, changes: Mapping[str, Any]) -> RuleTable:
+        """A new, validated table: this one with ``changes`` applied.
+
+        Parameters
+        ----------
+        changes:
+            Field → new value. A key may be a dotted path (``"window.years"``,
+            ``"classes.3.base_rate"``, ``"bands.payout.rows.2.interval"``): list items are
+            named by position or by their ``id``. A dict value given for a mapping field
+            is merged into it (``{"window": {"years": 3}}`` keeps ``lag_years``); any
+            other value replaces the field.
+
+        Raises
+        ------
+        RuleTableError
+            If a path names nothing, or the changed table is invalid (the messages are
+            those of :func:`ratefloat.rules.load_table`).
+
+        Examples
+        --------
+        >>> from ratefloat.rules import load_table
+        >>> table = load_table("cn-jiangsu-2023")
+        >>> longer = table.with_changes({"window.years": 3})
+        >>> (table.window.years, longer.window.years)
+        (2, 3)
+        """
+        from .loader import validate_table  # the loader imports this module
+
+        content = self.model_dump()
+        for key, value in changes.items():
+            _apply_change(content, _path_of(key), value, str(key))
+        return validate_table(content, f"{self.id} with changes")
+
+    def model_copy(
+        self, *, update: Mapping[str, Any] | None = None, deep: bool = False
+    ) -> RuleTable:
+        """A copy; with ``update`` (field → value), a new table validated like a loaded one.
+
+        Raises
+        ------
+        RuleTableError
+            If the updated table is invalid.
+        """
+        if not update:
+            return super().model_copy(deep=deep)
+        from .loader import validate_table
+
+        unknown = sorted(str(key) for key in update if key not in type(self).model_fields)
+        if unknown:
+            raise RuleTableError(
+                f"model_copy: {', '.join(unknown)} is not a field of a rule table"
+                f"{suggest(unknown[0], type(self).model_fields)}"
+            )
+        return validate_table({**self.model_dump(), **update}, f"{self.id} copied with update")
+
+    def _checked(self) -> RuleTable:
+        """This table, or when its content changed since it was validated, a validated copy.
+
+        Fields are frozen, but their lists and dicts can still be changed in place
+        (``table.bands.append(...)``), and ``model_construct`` skips validation; such a
+        table is validated and compiled again from what it now holds, or refused.
+        """
+        content = self.model_dump_json(warnings=False)
+        if content == self._compiled_from:
+            return self
+        from .loader import validate_table
+
+        fresh = validate_table(self.model_dump(warnings=False), f"{self.id} changed in place")
+        self._expressions = fresh._expressions
+        return fresh
 
     # -- derived views ------------------------------------------------------------------
     @property
@@ -828,8 +1107,11 @@ class RuleTable(_Model):
         return stepped or (self.movement is not None and self.movement.max_step is not None)
 
     def expressions(self) -> dict[str, Expression]:
-        """Every compiled expression, keyed by ``<stage>.<rule id>`` (and ``indicator.<name>``)."""
-        return dict(self._expressions)
+        """Every compiled expression, keyed by ``<stage>.<rule id>`` (and ``indicator.<name>``).
+
+        Always compiled from the table's current content (see :meth:`with_changes`).
+        """
+        return dict(self._checked()._expressions)
 
     def rule_ids(self) -> list[str]:
         """Every reason id the table can emit, in evaluation order."""
@@ -853,7 +1135,7 @@ class RuleTable(_Model):
     def names_used(self) -> set[str]:
         """All names read by the table's expressions and indicators."""
         used: set[str] = set()
-        for expression in self._expressions.values():
+        for expression in self.expressions().values():
             used.update(expression.names)
         for band in self.bands:
             if band.indicator:
@@ -1022,6 +1304,120 @@ class RuleTable(_Model):
                     f"monotone_in: unknown column {column!r}{suggest(column, names)}"
                 )
         self._expressions = compiled
+
+
+def _path_of(key: Any) -> list[Any]:
+    return key.split(".") if isinstance(key, str) else [key]
+
+
+def _apply_change(content: Any, path: list[Any], value: Any, where: str) -> None:
+    """Set ``value`` at ``path`` in plain table content; dicts merge into mappings."""
+    node = content
+    for depth, part in enumerate(path):
+        last = depth == len(path) - 1
+        if isinstance(node, list):
+            index = _list_index(node, part, where)
+            if last:
+                node[index] = _merged(node[index], value, where)
+                return
+            node = node[index]
+        elif isinstance(node, dict):
+            key = _dict_key(node, part)
+            if last:
+                node[key] = _merged(node.get(key), value, where)
+                return
+            if node.get(key) is None:
+                node[key] = {}
+            node = node[key]
+        else:
+            shown = ".".join(str(p) for p in path[:depth])
+            raise RuleTableError(f"with_changes: {where!r}: {shown} holds a single value")
+
+
+def _merged(current: Any, value: Any, where: str) -> Any:
+    if isinstance(value, Mapping) and isinstance(current, (dict, list)):
+        for key, item in value.items():
+            _apply_change(current, _path_of(key), item, where)
+        return current
+    return value
+
+
+def _dict_key(node: dict[Any, Any], part: Any) -> Any:
+    """``part`` as a key of ``node``: numeric keys (classes, grades) are given as text."""
+    if part in node or not isinstance(part, str):
+        return part
+    try:
+        number = int(part)
+    except ValueError:
+        return part
+    return number if number in node or all(isinstance(k, int) for k in node) else part
+
+
+def _list_index(node: list[Any], part: Any, where: str) -> int:
+    """A list item by position, or by the ``id`` of the item (rules, rows, cuts)."""
+    if isinstance(part, int) or (isinstance(part, str) and part.lstrip("-").isdigit()):
+        index = int(part)
+        if -len(node) <= index < len(node):
+            return index % len(node)
+        raise RuleTableError(
+            f"with_changes: {where!r}: there is no item {index} (the list has {len(node)})"
+        )
+    ids = [item.get("id") for item in node if isinstance(item, dict)]
+    if part in ids:
+        return ids.index(part)
+    raise RuleTableError(
+        f"with_changes: {where!r}: no item has the id {part!r}{suggest(str(part), ids)}"
+    )
+
+
+def _has_refs(grades: Mapping[int, Any]) -> bool:
+    return any(isinstance(value, str) for value in grades.values())
+
+
+def _ref_sites(table: RuleTable) -> list[tuple[str, str]]:
+    """``(where, text)`` of every number of ``table`` written as, or holding, ``$name``."""
+    sites: list[tuple[str, str]] = []
+    if isinstance(table.window.years, str):
+        sites.append(("window.years", table.window.years))
+    for name, ladder in table.ladders.items():
+        sites += [
+            (f"ladders.{name}.grades.{grade}", value)
+            for grade, value in ladder.grades.items()
+            if isinstance(value, str)
+        ]
+    for modifier in table.modifiers:
+        if isinstance(modifier.by, str):
+            sites.append((f"modifiers '{modifier.id}' (by)", modifier.by))
+    for band in table.bands:
+        for index, row in enumerate(band.rows or []):
+            if "$" in row.interval:
+                sites.append((f"bands '{band.id}' row {index + 1} (interval)", row.interval))
+    return sites
+
+
+def _substitute_refs(data: dict[str, Any], values: Mapping[str, Any]) -> dict[str, Any]:
+    """``data`` (a dumped table) with ``$name`` replaced by ``values[name]``."""
+
+    def number(text: str) -> float:
+        return values[PARAM_REF.fullmatch(text).group(1)]  # type: ignore[union-attr]
+
+    def in_text(text: str) -> str:
+        return PARAM_REF.sub(lambda match: repr(float(values[match.group(1)])), text)
+
+    if isinstance(data["window"]["years"], str):
+        data["window"]["years"] = number(data["window"]["years"])
+    for ladder in data["ladders"].values():
+        ladder["grades"] = {
+            grade: number(value) if isinstance(value, str) else value
+            for grade, value in ladder["grades"].items()
+        }
+    for modifier in data["modifiers"]:
+        if isinstance(modifier["by"], str):
+            modifier["by"] = number(modifier["by"])
+    for band in data["bands"]:
+        for row in band["rows"] or []:
+            row["interval"] = in_text(row["interval"])
+    return data
 
 
 def _unknown_rates_message(table_id: str, day: dt.date, entry: BaseRateSchedule) -> str:
