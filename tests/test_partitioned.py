@@ -358,3 +358,16 @@ def test_headers_mapped_and_folders_read_as_in_memory(tmp_path, layout):
         **options,
     )
     assert filecmp.cmp(tmp_path / "a.csv", tmp_path / "b.csv", shallow=False)
+
+
+def test_outside_effective_dates_refused_or_recorded():
+    """As ``rerate``: a table not in force is refused, or rated and recorded with "allow"."""
+    extract = ratefloat.load_example()
+    with pytest.raises(ParameterError, match="not in force"):
+        rerate_partitioned(extract, "cn-qingdao-2017", AS_OF, partitions=2)
+    expected = ratefloat.rerate(extract, "cn-qingdao-2017", AS_OF, outside_effective_dates="allow")
+    actual = rerate_partitioned(
+        extract, "cn-qingdao-2017", AS_OF, partitions=2, outside_effective_dates="allow"
+    )
+    assert_same_result(expected, actual)
+    assert actual.out_of_force == expected.out_of_force is not None

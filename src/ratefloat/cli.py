@@ -429,6 +429,7 @@ def _run_scaled(
         "memory_limit": args.memory_limit,
         "encoding": args.encoding,
         "mapping": mapping,
+        "outside_effective_dates": "allow" if args.allow_outside_effective_dates else "refuse",
     }
     try:
         if engine == "dask":

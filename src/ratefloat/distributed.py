@@ -60,6 +60,7 @@ def rerate(
     params: Mapping[str, Any] | None = None,
     classification: str | Any | None = None,
     partitions: int | None = None,
+    outside_effective_dates: str = "refuse",
 ) -> RerateResult:
     """:func:`ratefloat.rerate` of a Dask DataFrame, on the current Dask scheduler.
 
@@ -67,7 +68,7 @@ def rerate(
     ----------
     extract:
         A ``dask.dataframe.DataFrame`` of employer-year rows, in any order.
-    rules, as_of, params, classification:
+    rules, as_of, params, classification, outside_effective_dates:
         As for :func:`ratefloat.rerate`.
     partitions:
         Employer ranges to rate (default: the extract's number of partitions).
@@ -82,7 +83,7 @@ def rerate(
     """
     import dask
 
-    run = _Run.of(rules, as_of, params, classification)
+    run = _Run.of(rules, as_of, params, classification, outside_effective_dates)
     parts = _ranges(extract, run, partitions)
     totals = _totals(run, parts, lambda tasks: dask.compute(*tasks))
     results = dask.compute(*[dask.delayed(_rate)(run, part, totals) for part in parts])
@@ -107,6 +108,7 @@ def rerate_to_files(
     scheduler: str | None = None,
     encoding: str = "utf-8",
     mapping: Mapping[str, str] | None = None,
+    outside_effective_dates: str = "refuse",
 ) -> PartitionedRun:
     """Re-rate a Parquet or CSV extract on a Dask cluster and write the rated and rejected
     employers, byte-identical to an in-memory run's files.
@@ -131,7 +133,7 @@ def rerate_to_files(
     import dask
     from distributed import Client, LocalCluster
 
-    run = _Run.of(rules, as_of, params, classification)
+    run = _Run.of(rules, as_of, params, classification, outside_effective_dates)
     with contextlib.ExitStack() as stack:
         if scheduler:
             client = stack.enter_context(Client(scheduler))

@@ -126,6 +126,7 @@ def rerate_partitioned(
     spill_dir: str | Path | None = None,
     encoding: str = "utf-8",
     mapping: Mapping[str, str] | None = None,
+    outside_effective_dates: str = "refuse",
 ) -> RerateResult:
     """:func:`ratefloat.rerate`, computed one employer range at a time.
 
@@ -139,7 +140,7 @@ def rerate_partitioned(
     extract:
         A DataFrame, or the path of a ``.parquet`` or ``.csv`` extract (read in batches;
         only the columns the table uses).
-    rules, as_of, params, classification:
+    rules, as_of, params, classification, outside_effective_dates:
         As for :func:`ratefloat.rerate`.
     partitions:
         The number of employer ranges. By default it follows from ``memory_limit``
@@ -153,7 +154,7 @@ def rerate_partitioned(
         As for :func:`ratefloat.io.read_extract`: the text encoding of a CSV extract and
         site column names → vocabulary names.
     """
-    run = _Run.of(rules, as_of, params, classification)
+    run = _Run.of(rules, as_of, params, classification, outside_effective_dates)
     read = {"encoding": encoding, "mapping": mapping}
     with _partitioned(extract, run, partitions, memory_limit, spill_dir, read) as parts:
         rated: list[pd.DataFrame] = []
@@ -198,6 +199,7 @@ def rerate_to_files(
     spill_dir: str | Path | None = None,
     encoding: str = "utf-8",
     mapping: Mapping[str, str] | None = None,
+    outside_effective_dates: str = "refuse",
 ) -> PartitionedRun:
     """Re-rate a file extract with bounded memory and write the rated and rejected employers.
 
@@ -206,7 +208,7 @@ def rerate_to_files(
     :func:`rerate_partitioned` for the parameters. Rated employers are spilled to disk per
     partition and written at the end, so memory holds one partition at a time.
     """
-    run = _Run.of(rules, as_of, params, classification)
+    run = _Run.of(rules, as_of, params, classification, outside_effective_dates)
     read = {"encoding": encoding, "mapping": mapping}
     with _partitioned(extract, run, partitions, memory_limit, spill_dir, read) as parts:
         rated_files = _PickleSpill(parts.directory / "rated", len(parts))
@@ -243,15 +245,23 @@ class _Run:
     classification: Any
     hash: str
     window: Any
+    out_of_force: str | None = None
 
     @classmethod
-    def of(cls, rules: Any, as_of: Any, params: Any, classification: Any) -> _Run:
+    def of(
+        cls,
+        rules: Any,
+        as_of: Any,
+        params: Any,
+        classification: Any,
+        outside_effective_dates: str = "refuse",
+    ) -> _Run:
         from .rules.loader import table_hash
         from .window import window_years
 
         table = load_table(rules if not isinstance(rules, Mapping) else dict(rules))
         date = parse_as_of(as_of)
-        check_in_force(table, date)
+        out_of_force = check_in_force(table, date, outside_effective_dates)
         values = resolve_params(table, params)
         filled = table.with_parameters(values)  # the window may be a $parameter
         return cls(
@@ -261,6 +271,7 @@ class _Run:
             classification,
             table_hash(table),
             window_years(date, filled.window),
+            out_of_force,
         )
 
     def result(self, rated: pd.DataFrame, rejects: _Rejects) -> RerateResult:
@@ -274,6 +285,7 @@ class _Run:
             window=self.window,
             params=dict(self.params),
             warnings=dict(rejects.warnings),
+            out_of_force=self.out_of_force,
         )
 
     def provenance(self) -> dict[str, str]:
