@@ -176,9 +176,11 @@ class PartitionedRun:
     result: RerateResult  #: the rejects and provenance; ``rated`` is empty
 
     def provenance(self) -> dict[str, str]:
+        """As :meth:`ratefloat.RerateResult.provenance`."""
         return self.result.provenance()
 
     def counts(self) -> dict[str, int]:
+        """As :meth:`ratefloat.RerateResult.counts`, with the rated employers counted."""
         counts = self.result.counts()
         counts["rated"] = self.rated_count
         counts["employers"] = self.rated_count + counts["rejected"]
