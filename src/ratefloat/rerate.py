@@ -38,9 +38,14 @@ from .schema import (
     column_spec,
     validate_extract,
 )
-from .window import aggregate_window, months_between, window_years
+from .window import WindowYears, aggregate_window, months_between, window_years
 
-__all__ = ["rerate", "resolve_params", "parse_as_of", "required_columns", "columns_read"]
+__all__ = [
+    "rerate",
+    "prepare",
+    "evaluate_prepared",
+    "PreparedExtract",
+    "resolve_params", "parse_as_of", "required_columns", "columns_read"]
 
 
 def rerate(
@@ -97,9 +102,53 @@ def rerate(
     >>> len(result.rated) + len(result.rejects) == extract["employer_id"].nunique()
     True
     """
+    prepared = prepare(extract, rules, as_of, classification=classification)
+    return evaluate_prepared(prepared, params=params)
+
+
+@dataclass(frozen=True)
+class PreparedExtract:
+    """An extract validated and aggregated over a table's window, ready to be rated.
+
+    The expensive, table-independent part of a re-rating: :func:`evaluate_prepared` rates
+    it under the table it was prepared for, or a variant of it (other parameters, other
+    base rates, other bands) that reads the same columns over the same window.
+    """
+
+    table: RuleTable  #: the table whose column plan and window were prepared
+    as_of: dt.date
+    validated: Any  #: the validated extract (schema)
+    span: WindowYears
+    current: dict[str, Any]  #: window aggregates (every column) and derived names
+    counts: np.ndarray  #: rows per employer in the window
+    previous: tuple[dict[str, Any], np.ndarray] | None  #: the previous window, if read
+    history: tuple[tuple[dict[str, Any], np.ndarray], ...]  #: years last, last-1, …
+
+    def accepts(self, table: RuleTable) -> str | None:
+        """Why ``table`` cannot be evaluated on this preparation, or None if it can."""
+        if table.window != self.table.window:
+            return "its window differs"
+        if _column_plan(table) != _column_plan(self.table):
+            return "it reads other columns"
+        if set(table.classes) != set(self.table.classes):
+            return "its risk classes differ"
+        if table.history_read() > len(self.history) or (
+            _uses_previous(table) and self.previous is None
+        ):
+            return "it reads more past years"
+        return None
+
+
+def prepare(
+    extract: pd.DataFrame,
+    rules: str | RuleTable | Mapping[str, Any],
+    as_of: str | dt.date | pd.Timestamp | None,
+    *,
+    classification: str | Any | None = None,
+) -> PreparedExtract:
+    """Validate an extract and aggregate it over the window of ``rules`` (no rating yet)."""
     table = load_table(rules if not isinstance(rules, Mapping) else dict(rules))
     as_of_date = parse_as_of(as_of)
-    values = resolve_params(table, params)
     required, optional, needs, extra_specs = _column_plan(table)
 
     classified = None
@@ -137,22 +186,52 @@ def rerate(
         return aggregates, row_counts
 
     current, counts = scope(span.first, span.last, full=True)
-    env: dict[str, Any] = dict(current)
     if "insured_since" in validated.columns:
-        env["insured_months"] = months_between(
+        current["insured_months"] = months_between(
             _first_insured(year_rows, validated.columns), as_of_date
         )
-    env["base_rate"] = _base_rates(table, env["risk_class"], as_of_date)
+    previous = scope(span.previous_first, span.previous_last) if _uses_previous(table) else None
+    history = tuple(
+        scope(span.last - k + 1, span.last - k + 1) for k in range(1, table.history_read() + 1)
+    )
+    return PreparedExtract(table, as_of_date, validated, span, current, counts, previous, history)
+
+
+def evaluate_prepared(
+    prepared: PreparedExtract,
+    table: RuleTable | None = None,
+    *,
+    params: Mapping[str, Any] | None = None,
+) -> RerateResult:
+    """Rate a prepared extract: indicators → rule rejects → engine → result.
+
+    ``table`` defaults to the table the extract was prepared for; another table must read
+    the same columns over the same window (:meth:`PreparedExtract.accepts`).
+    """
+    table = prepared.table if table is None else table
+    problem = prepared.accepts(table) if table is not prepared.table else None
+    if problem:
+        raise ParameterError(
+            f"table {table.id!r} cannot be rated on an extract prepared for "
+            f"{prepared.table.id!r}: {problem}; prepare the extract for it"
+        )
+    values = resolve_params(table, params)
+    validated, counts = prepared.validated, prepared.counts
+    n = len(validated.employer_ids)
+    current = {
+        name: value for name, value in prepared.current.items() if name != "insured_months"
+    }
+    env: dict[str, Any] = dict(prepared.current)
+    env["base_rate"] = _base_rates(table, env["risk_class"], prepared.as_of)
     env.update(values)
     env.update(_indicators(table, current, env, ~validated.rejected & (counts > 0), values))
-    if _uses_previous(table):
-        previous, previous_counts = scope(span.previous_first, span.previous_last)
+    if prepared.previous is not None and _uses_previous(table):
+        previous, previous_counts = dict(prepared.previous[0]), prepared.previous[1]
         members = ~validated.rejected & (previous_counts > 0)
         previous.update(_indicators(table, previous, env, members, values))
         env.update({f"prev_{name}": value for name, value in previous.items()})
     for k in range(1, table.history_read() + 1):
-        year = span.last - k + 1
-        yearly, yearly_counts = scope(year, year)
+        yearly, yearly_counts = dict(prepared.history[k - 1][0]), prepared.history[k - 1][1]
         members = ~validated.rejected & (yearly_counts > 0)
         yearly.update(_indicators(table, yearly, env, members, values))
         env.update({f"{name}_y{k}": value for name, value in yearly.items()})
@@ -174,20 +253,19 @@ def rerate(
         }
     if "current_grade" in sub_env:
         sub_env["current_grade"] = np.nan_to_num(sub_env["current_grade"]).astype(np.int64)
-    outcome = evaluate(table, sub_env, sub_env["risk_class"].astype(np.int16), as_of_date)
+    outcome = evaluate(table, sub_env, sub_env["risk_class"].astype(np.int16), prepared.as_of)
 
     frame = _rated_frame(table, validated.employer_ids[rated], sub_env, outcome)
-    result = RerateResult(
+    return RerateResult(
         rated=frame,
         rejects=_one_per_employer(failures),
         failure_cases=failures,
         table=table,
         table_hash=table_hash(table),
-        as_of=as_of_date,
-        window=span,
+        as_of=prepared.as_of,
+        window=prepared.span,
         params=values,
     )
-    return result
 
 
 @dataclass(frozen=True)
