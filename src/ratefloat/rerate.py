@@ -45,7 +45,11 @@ __all__ = [
     "prepare",
     "evaluate_prepared",
     "PreparedExtract",
-    "resolve_params", "parse_as_of", "required_columns", "columns_read"]
+    "resolve_params",
+    "parse_as_of",
+    "required_columns",
+    "columns_read",
+]
 
 
 def rerate(
@@ -218,9 +222,7 @@ def evaluate_prepared(
     values = resolve_params(table, params)
     validated, counts = prepared.validated, prepared.counts
     n = len(validated.employer_ids)
-    current = {
-        name: value for name, value in prepared.current.items() if name != "insured_months"
-    }
+    current = {name: value for name, value in prepared.current.items() if name != "insured_months"}
     env: dict[str, Any] = dict(prepared.current)
     env["base_rate"] = _base_rates(table, env["risk_class"], prepared.as_of)
     env.update(values)
@@ -265,6 +267,7 @@ def evaluate_prepared(
         as_of=prepared.as_of,
         window=prepared.span,
         params=values,
+        inputs=sub_env,
     )
 
 
@@ -516,6 +519,7 @@ def _engine_inputs(table: RuleTable, env: Mapping[str, Any]) -> set[str]:
     """The names the engine and the rated frame read (the rest need no subsetting)."""
     wanted = set(table.names_used()) | {"risk_class", "current_grade", "current_rate"}
     wanted |= {"payroll", "years_observed"} | set(_indicator_columns(table))
+    wanted |= set(WINDOW_TOTALS.values())
     return wanted & set(env)
 
 
@@ -656,10 +660,23 @@ def _rated_frame(
     for name in _indicator_columns(table):
         if name in env:
             columns[name] = env[name]
+    for name, source in WINDOW_TOTALS.items():
+        if source in env:
+            columns[name] = env[source]
     columns["reasons"] = build_reasons(outcome)
     frame = pd.DataFrame(columns, copy=False)  # no block consolidation: no copy
     frame["table_id"] = pd.Categorical.from_codes(np.zeros(len(frame), dtype=np.int8), [table.id])
     return frame
+
+
+#: Window totals in the rated output (output column → aggregated extract column), so an
+#: analyst reads what an employer's indicators were computed from without the extract.
+WINDOW_TOTALS = {
+    "window_payouts": "payouts",
+    "window_contributions": "contributions",
+    "window_injuries": "injuries",
+    "window_avg_insured": "avg_insured",
+}
 
 
 def _indicator_columns(table: RuleTable) -> list[str]:
