@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from .classification import classify
-from .engine import evaluate
+from .engine import Evaluation, evaluate
 from .errors import ParameterError, RejectReason, reject_frame
 from .expr import suggest
 from .indicators import area_ratios, compute_indicators
@@ -44,6 +44,8 @@ __all__ = [
     "rerate",
     "prepare",
     "evaluate_prepared",
+    "evaluate_rules",
+    "RulesOutcome",
     "PreparedExtract",
     "resolve_params",
     "parse_as_of",
@@ -201,13 +203,25 @@ def prepare(
     return PreparedExtract(table, as_of_date, validated, span, current, counts, previous, history)
 
 
-def evaluate_prepared(
+@dataclass(frozen=True)
+class RulesOutcome:
+    """The engine's verdict on a prepared extract, before the rated frame is built."""
+
+    table: RuleTable
+    params: dict[str, Any]
+    rated: np.ndarray  #: positions (in ``validated.employer_ids``) of the rated employers
+    env: dict[str, Any]  #: the engine's inputs, for the rated employers
+    outcome: Evaluation
+    failures: pd.DataFrame  #: validation failures and rule rejects
+
+
+def evaluate_rules(
     prepared: PreparedExtract,
     table: RuleTable | None = None,
     *,
     params: Mapping[str, Any] | None = None,
-) -> RerateResult:
-    """Rate a prepared extract: indicators → rule rejects → engine → result.
+) -> RulesOutcome:
+    """Indicators → rule rejects → engine over a prepared extract (no output frame).
 
     ``table`` defaults to the table the extract was prepared for; another table must read
     the same columns over the same window (:meth:`PreparedExtract.accepts`).
@@ -256,18 +270,30 @@ def evaluate_prepared(
     if "current_grade" in sub_env:
         sub_env["current_grade"] = np.nan_to_num(sub_env["current_grade"]).astype(np.int64)
     outcome = evaluate(table, sub_env, sub_env["risk_class"].astype(np.int16), prepared.as_of)
+    return RulesOutcome(table, values, rated, sub_env, outcome, failures)
 
-    frame = _rated_frame(table, validated.employer_ids[rated], sub_env, outcome)
+
+def evaluate_prepared(
+    prepared: PreparedExtract,
+    table: RuleTable | None = None,
+    *,
+    params: Mapping[str, Any] | None = None,
+) -> RerateResult:
+    """Rate a prepared extract: :func:`evaluate_rules`, then the rated frame and result."""
+    ruled = evaluate_rules(prepared, table, params=params)
+    table = ruled.table
+    employer_ids = prepared.validated.employer_ids[ruled.rated]
+    frame = _rated_frame(table, employer_ids, ruled.env, ruled.outcome)
     return RerateResult(
         rated=frame,
-        rejects=_one_per_employer(failures),
-        failure_cases=failures,
+        rejects=_one_per_employer(ruled.failures),
+        failure_cases=ruled.failures,
         table=table,
         table_hash=table_hash(table),
         as_of=prepared.as_of,
         window=prepared.span,
-        params=values,
-        inputs=sub_env,
+        params=ruled.params,
+        inputs=ruled.env,
     )
 
 
@@ -676,6 +702,7 @@ WINDOW_TOTALS = {
     "window_contributions": "contributions",
     "window_injuries": "injuries",
     "window_avg_insured": "avg_insured",
+    "window_years": "years_observed",
 }
 
 

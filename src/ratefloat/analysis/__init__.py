@@ -1,0 +1,14 @@
+"""Tools for policy analysts, a layer above the engine: variants and sweeps, comparison of
+tables, calibration, backtests, small-employer diagnostics and plots.
+
+Each job is one module; the engine never imports this package::
+
+    from ratefloat.analysis import compare, sweep, calibrate, backtest
+"""
+
+from .calibrate import Calibration, calibrate
+from .compare import Comparison, compare
+from .population import Population
+from .sweep import sweep
+
+__all__ = ["Population", "sweep", "compare", "Comparison", "calibrate", "Calibration"]
