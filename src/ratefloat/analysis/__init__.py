@@ -6,9 +6,19 @@ Each job is one module; the engine never imports this package::
     from ratefloat.analysis import compare, sweep, calibrate, backtest
 """
 
+from .backtest import Backtest, backtest
 from .calibrate import Calibration, calibrate
 from .compare import Comparison, compare
 from .population import Population
 from .sweep import sweep
 
-__all__ = ["Population", "sweep", "compare", "Comparison", "calibrate", "Calibration"]
+__all__ = [
+    "Population",
+    "sweep",
+    "compare",
+    "Comparison",
+    "calibrate",
+    "Calibration",
+    "backtest",
+    "Backtest",
+]
