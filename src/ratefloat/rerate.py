@@ -134,7 +134,8 @@ class PreparedExtract:
         """Why ``table`` cannot be evaluated on this preparation, or None if it can."""
         if table.window != self.table.window:
             return "its window differs"
-        if _column_plan(table) != _column_plan(self.table):
+        mine, theirs = _column_plan(self.table), _column_plan(table)
+        if (mine[0], mine[1], mine[3]) != (theirs[0], theirs[1], theirs[3]):
             return "it reads other columns"
         if set(table.classes) != set(self.table.classes):
             return "its risk classes differ"

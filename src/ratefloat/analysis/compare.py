@@ -14,7 +14,7 @@ from ..errors import ParameterError
 from ..result import RerateResult
 from ..rules.model import RuleTable
 from .population import Population
-from .premium import PAYROLL_BASIS, payroll_of_rated
+from .premium import PAYROLL_BASIS, payroll_of_rated, premium
 
 __all__ = ["compare", "Comparison", "SIZE_BANDS"]
 
@@ -105,7 +105,11 @@ class Comparison:
             base = first[["employer_id", "risk_class", *common]].copy()
             payroll, self.payroll_basis = payroll_of_rated(first)
             base["payroll"] = payroll
-            base["premium_at_base"] = np.round(payroll * first["base_rate"].to_numpy(), 2)
+            base["premium_at_base"] = (
+                first["premium_at_base"].to_numpy()
+                if "premium_at_base" in first
+                else premium(payroll, first["base_rate"].to_numpy())
+            )
             base["size_band"] = _size_band(first)
             wide = base
             for name in self.scenarios:
@@ -257,7 +261,7 @@ class Comparison:
 def _premium(rated: pd.DataFrame, payroll: np.ndarray) -> np.ndarray:
     if "premium" in rated:
         return rated["premium"].to_numpy()
-    return np.round(payroll * rated["rate"].to_numpy(), 2)
+    return premium(payroll, rated["rate"].to_numpy())
 
 
 def _size_band(rated: pd.DataFrame) -> pd.Categorical:
