@@ -9,6 +9,7 @@ Each job is one module; the engine never imports this package::
 from .backtest import Backtest, backtest
 from .calibrate import Calibration, calibrate
 from .compare import Comparison, compare
+from .credibility import injury_cost, surcharge_by_size
 from .population import Population
 from .sweep import sweep
 
@@ -21,4 +22,6 @@ __all__ = [
     "Calibration",
     "backtest",
     "Backtest",
+    "surcharge_by_size",
+    "injury_cost",
 ]

@@ -16,7 +16,7 @@ from ..rules.model import RuleTable
 from .population import Population
 from .premium import PAYROLL_BASIS, payroll_of_rated, premium
 
-__all__ = ["compare", "Comparison", "SIZE_BANDS"]
+__all__ = ["compare", "Comparison", "SIZE_BANDS", "size_bands"]
 
 #: Size bands by average insured headcount over the window (upper bounds inclusive).
 SIZE_BANDS = ((9, "1–9"), (49, "10–49"), (299, "50–299"), (np.inf, "300+"))
@@ -110,7 +110,7 @@ class Comparison:
                 if "premium_at_base" in first
                 else premium(payroll, first["base_rate"].to_numpy())
             )
-            base["size_band"] = _size_band(first)
+            base["size_band"] = size_bands(first["window_avg_insured"])
             wide = base
             for name in self.scenarios:
                 rated = self.results[name].rated
@@ -264,9 +264,10 @@ def _premium(rated: pd.DataFrame, payroll: np.ndarray) -> np.ndarray:
     return premium(payroll, rated["rate"].to_numpy())
 
 
-def _size_band(rated: pd.DataFrame) -> pd.Categorical:
-    insured = rated["window_avg_insured"].to_numpy()
+def size_bands(avg_insured: Any) -> pd.Categorical:
+    """The size band (:data:`SIZE_BANDS`) of each average insured headcount."""
+    insured = np.asarray(avg_insured, dtype=np.float64)
     edges = [-np.inf, *[upper + 0.5 for upper, _ in SIZE_BANDS[:-1]], np.inf]
     labels = [label for _, label in SIZE_BANDS]
-    codes = np.searchsorted(edges, insured, side="right") - 1
-    return pd.Categorical.from_codes(np.clip(codes, 0, len(labels) - 1), labels, ordered=True)
+    codes = np.clip(np.searchsorted(edges, insured, side="right") - 1, 0, len(labels) - 1)
+    return pd.Categorical.from_codes(codes, labels, ordered=True)
