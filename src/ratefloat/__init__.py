@@ -10,6 +10,9 @@ Start with :func:`rerate`::
     import ratefloat
     result = ratefloat.rerate(extract, rules="cn-jiangsu-2023", as_of="2025-01-01")
     result.rated, result.rejects, result.summary(), result.explain("E000123")
+
+For analysts, :mod:`ratefloat.analysis`: ``compare``, ``sweep``, ``calibrate``,
+``backtest`` (also here), credibility diagnostics and plots.
 """
 
 from .classification import classify, list_classifications, load_classification
@@ -28,6 +31,9 @@ from .rounding import round_half_up, round_money
 from .rules import RuleTable, TableInfo, list_tables, load_table, rule_table_json_schema, table_hash
 
 __version__ = "0.1.0"
+
+# The analysts' layer sits above the engine; the engine modules never import it.
+from .analysis import backtest, calibrate, compare, sweep  # noqa: E402
 
 __all__ = [
     "__version__",
@@ -53,4 +59,8 @@ __all__ = [
     "RuleTableError",
     "ExpressionError",
     "ParameterError",
+    "compare",
+    "sweep",
+    "calibrate",
+    "backtest",
 ]
