@@ -34,6 +34,7 @@ if "WALKTHROUGH_FIGURES" in os.environ or not os.environ.get("DISPLAY"):
 import ratefloat
 from ratefloat import synth
 from ratefloat.analysis import (
+    CREDIBILITY_EXAMPLE,
     backtest,
     calibrate,
     compare,
@@ -124,13 +125,11 @@ calibrated = calibration.table
 #
 # Each table rates on the years before t and is scored on year t's injuries. A table
 # that grades on the true risk shows what is achievable; the credibility-weighted example
-# table (`examples/credibility-table.yaml`) shows a rule that surcharges small employers
+# table (`ratefloat.analysis.CREDIBILITY_EXAMPLE`) shows a rule that surcharges small employers
 # less on noise.
 
 # %%
-credibility_table = Path("examples/credibility-table.yaml")
-if not credibility_table.exists():  # run from another folder
-    credibility_table = Path(__file__).parent / "credibility-table.yaml"
+credibility_table = CREDIBILITY_EXAMPLE
 truth = ratefloat.load_table("cn-jiangsu-2023").model_dump(mode="json", exclude_none=True)
 truth.update(
     id="sees-the-truth",

@@ -286,3 +286,25 @@ def test_calibrated_income_is_monotone_in_the_scale(big_province):
         ratefloat.rerate(big_province, "cn-jiangsu-2023", AS_OF).rated["premium"].sum(),
         abs_tol=0.05,
     )
+
+
+def test_the_engine_never_imports_the_analysis_layer():
+    import ast
+    from pathlib import Path
+
+    package = Path(ratefloat.__file__).parent
+    offenders = []
+    for path in package.rglob("*.py"):
+        relative = path.relative_to(package)
+        if (
+            relative.parts[0] == "analysis"
+            or relative.name == "__init__.py"
+            and len(relative.parts) == 1
+        ):
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module and "analysis" in node.module:
+                offenders.append(str(relative))
+            if isinstance(node, ast.Import) and any("analysis" in a.name for a in node.names):
+                offenders.append(str(relative))
+    assert not offenders

@@ -14,7 +14,7 @@ import pytest
 import ratefloat
 from ratefloat import synth
 from ratefloat.analysis import backtest
-from ratefloat.analysis.backtest import gini
+from ratefloat.analysis.backtests import gini
 
 YEARS = [2023, 2024]
 

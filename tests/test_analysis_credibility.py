@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
 
 import ratefloat
 from ratefloat import synth
-from ratefloat.analysis import injury_cost, surcharge_by_size
+from ratefloat.analysis import CREDIBILITY_EXAMPLE, injury_cost, surcharge_by_size
 
-CREDIBILITY = Path(__file__).parents[1] / "examples" / "credibility-table.yaml"
+CREDIBILITY = CREDIBILITY_EXAMPLE
 AS_OF = "2025-01-01"
 
 
@@ -75,7 +73,7 @@ def test_injury_cost_equals_rerating_with_one_more_injury():
     after = ratefloat.rerate(edited, "cn-jiangsu-2023", AS_OF)
     both = before.rated.merge(after.rated, on="employer_id", suffixes=("", "_after"))
     both["extra"] = both["premium_after"] - both["premium"]
-    from ratefloat.analysis.compare import size_bands
+    from ratefloat.analysis.comparison import size_bands
 
     both["size_band"] = size_bands(both["window_avg_insured"])
     expected = both.groupby(["size_band", "grade"], observed=True)["extra"].mean()

@@ -6,12 +6,12 @@ Each job is one module; the engine never imports this package::
     from ratefloat.analysis import compare, sweep, calibrate, backtest
 """
 
-from .backtest import Backtest, backtest
-from .calibrate import Calibration, calibrate
-from .compare import Comparison, compare
-from .credibility import injury_cost, surcharge_by_size
+from .backtests import Backtest, backtest
+from .calibration import Calibration, calibrate
+from .comparison import Comparison, compare
+from .credibility import CREDIBILITY_EXAMPLE, injury_cost, surcharge_by_size
 from .population import Population
-from .sweep import sweep
+from .sweeps import sweep
 
 __all__ = [
     "Population",
@@ -24,4 +24,5 @@ __all__ = [
     "Backtest",
     "surcharge_by_size",
     "injury_cost",
+    "CREDIBILITY_EXAMPLE",
 ]

@@ -21,6 +21,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -31,11 +32,15 @@ from ..rerate import evaluate_rules, parse_as_of
 from ..rules.loader import load_table
 from ..rules.model import RuleTable
 from ..window import window_years
-from .compare import size_bands
+from .comparison import size_bands
 from .population import Population
 from .premium import payroll_of_inputs, premium
 
-__all__ = ["surcharge_by_size", "injury_cost"]
+__all__ = ["surcharge_by_size", "injury_cost", "CREDIBILITY_EXAMPLE"]
+
+#: An illustrative rule table grading on a Bühlmann–Straub credibility-weighted injury
+#: relativity (pass it as ``rules=``; copy it to make your own).
+CREDIBILITY_EXAMPLE = Path(__file__).with_name("credibility-example.yaml")
 
 
 def surcharge_by_size(

@@ -12,12 +12,12 @@ import numpy as np
 import pandas as pd
 
 from ..result import RerateResult
-from .compare import Comparison
+from .comparison import Comparison
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-    from .backtest import Backtest
+    from .backtests import Backtest
 
 __all__ = [
     "grade_distribution",
