@@ -308,3 +308,14 @@ def test_the_engine_never_imports_the_analysis_layer():
             if isinstance(node, ast.Import) and any("analysis" in a.name for a in node.names):
                 offenders.append(str(relative))
     assert not offenders
+
+
+@pytest.mark.parametrize("k", [0.0, 50.0, 400.0, 5000.0])
+def test_sweeping_a_parameter_that_indicators_read_recomputes_them(province, k):
+    from ratefloat.analysis import CREDIBILITY_EXAMPLE
+
+    population = Population(province, AS_OF)
+    for warm in (10.0, k):  # a different k first, so a stale memo would show
+        fast = population.rate(CREDIBILITY_EXAMPLE, {"credibility_k": warm})
+    plain = ratefloat.rerate(province, CREDIBILITY_EXAMPLE, AS_OF, params={"credibility_k": k})
+    pd.testing.assert_frame_equal(fast.rated, plain.rated)

@@ -12,9 +12,10 @@ The flow, each step vectorised over the population::
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -129,6 +130,11 @@ class PreparedExtract:
     counts: np.ndarray  #: rows per employer in the window
     previous: tuple[dict[str, Any], np.ndarray] | None  #: the previous window, if read
     history: tuple[tuple[dict[str, Any], np.ndarray], ...]  #: years last, last-1, …
+    #: Indicator arrays of the last evaluation, by what they depend on (see
+    #: ``_indicator_key``): a variant that changes only the rules does not recompute them.
+    indicator_memo: dict[str, dict[str, Any]] = field(
+        default_factory=dict, init=False, compare=False, repr=False
+    )
 
     def accepts(self, table: RuleTable) -> str | None:
         """Why ``table`` cannot be evaluated on this preparation, or None if it can."""
@@ -241,17 +247,28 @@ def evaluate_rules(
     env: dict[str, Any] = dict(prepared.current)
     env["base_rate"] = _base_rates(table, env["risk_class"], prepared.as_of)
     env.update(values)
-    env.update(_indicators(table, current, env, ~validated.rejected & (counts > 0), values))
-    if prepared.previous is not None and _uses_previous(table):
-        previous, previous_counts = dict(prepared.previous[0]), prepared.previous[1]
-        members = ~validated.rejected & (previous_counts > 0)
-        previous.update(_indicators(table, previous, env, members, values))
-        env.update({f"prev_{name}": value for name, value in previous.items()})
-    for k in range(1, table.history_read() + 1):
-        yearly, yearly_counts = dict(prepared.history[k - 1][0]), prepared.history[k - 1][1]
-        members = ~validated.rejected & (yearly_counts > 0)
-        yearly.update(_indicators(table, yearly, env, members, values))
-        env.update({f"{name}_y{k}": value for name, value in yearly.items()})
+    key = _indicator_key(table, values, prepared.as_of)
+    if key not in prepared.indicator_memo:
+        before = dict(env)
+        env.update(_indicators(table, current, env, ~validated.rejected & (counts > 0), values))
+        if prepared.previous is not None and _uses_previous(table):
+            previous, previous_counts = dict(prepared.previous[0]), prepared.previous[1]
+            members = ~validated.rejected & (previous_counts > 0)
+            previous.update(_indicators(table, previous, env, members, values))
+            env.update({f"prev_{name}": value for name, value in previous.items()})
+        for k in range(1, table.history_read() + 1):
+            yearly, yearly_counts = dict(prepared.history[k - 1][0]), prepared.history[k - 1][1]
+            members = ~validated.rejected & (yearly_counts > 0)
+            yearly.update(_indicators(table, yearly, env, members, values))
+            env.update({f"{name}_y{k}": value for name, value in yearly.items()})
+        # Variants that change only the rules reuse these arrays (the last set only).
+        prepared.indicator_memo.clear()
+        prepared.indicator_memo[key] = {
+            name: value
+            for name, value in env.items()
+            if name not in before or value is not before[name]
+        }
+    env.update(prepared.indicator_memo[key])
 
     rejects_by_rule = _rule_rejects(table, env, validated, counts)
     failures = pd.concat([validated.failures, rejects_by_rule], ignore_index=True)
@@ -260,13 +277,14 @@ def evaluate_rules(
         rejected[_positions(validated.employer_ids, rejects_by_rule["employer_id"])] = True
     rated = np.flatnonzero(~rejected)
 
+    wanted = _engine_inputs(table, env)
     if len(rated) == n:
-        sub_env = env
+        sub_env = {key: value for key, value in env.items() if key in wanted}
     else:
         sub_env = {
             key: (value[rated] if isinstance(value, np.ndarray) and value.shape == (n,) else value)
             for key, value in env.items()
-            if key in _engine_inputs(table, env)
+            if key in wanted
         }
     if "current_grade" in sub_env:
         sub_env["current_grade"] = np.nan_to_num(sub_env["current_grade"]).astype(np.int64)
@@ -529,6 +547,30 @@ def _indicators(
 ) -> dict[str, Any]:
     area = area_ratios(table, scope, members, params)
     return compute_indicators(table, scope, fallback, area)
+
+
+def _indicator_key(table: RuleTable, values: Mapping[str, Any], as_of: dt.date) -> str:
+    """Everything the indicators of ``table`` depend on besides the prepared data: their
+    definitions, the parameters and base rates they read, and the scopes they cover."""
+    expressions = table.expressions()
+    read: set[str] = set()
+    for name, indicator in table.all_indicators.items():
+        if indicator.expr is not None:
+            read.update(expressions[f"indicator.{name}"].names)
+        if indicator.area_figure:
+            read.add(indicator.area_figure)
+    rates = sorted(table.base_rates_on(as_of).items()) if "base_rate" in read else []
+    return json.dumps(
+        {
+            "indicators": {n: i.model_dump(mode="json") for n, i in table.all_indicators.items()},
+            "params": {n: values[n] for n in sorted(read) if n in values},
+            "base_rates": rates,
+            "previous": _uses_previous(table),
+            "history": table.history_read(),
+        },
+        sort_keys=True,
+        default=repr,
+    )
 
 
 def _first_insured(year_rows: YearRows, columns: Mapping[str, Any]) -> np.ndarray:
