@@ -74,6 +74,8 @@ def test_a_table_that_sees_the_truth_ranks_better(panel):
     assert not coin.monotone and "not monotone" in coin.verdict
     q = truth.quintiles[truth.quintiles["year"] == YEARS[-1]]["ratio"].to_numpy()
     assert (np.diff(q) > 0).all()
+    last = truth.by_grade[truth.by_grade["year"] == YEARS[-1]].set_index("grade")
+    assert last.loc[2, "payout_relativity"] > 1 > last.loc[-2, "payout_relativity"]
 
 
 def test_backtest_scores_the_year_after_the_window(panel):
@@ -89,6 +91,11 @@ def test_backtest_scores_the_year_after_the_window(panel):
     )
     # within-class expectation: the expected injuries add up to the actual ones
     assert result.by_grade["expected"].sum() == pytest.approx(scored["injuries"].sum())
+    assert result.by_grade["expected_payouts"].sum() == pytest.approx(scored["payouts"].sum())
+    np.testing.assert_allclose(
+        result.by_grade["payout_relativity"] * result.by_grade["expected_payouts"],
+        result.by_grade["payouts"],
+    )
 
 
 def test_bootstrap_is_seeded(panel):

@@ -4,8 +4,8 @@ For each scored year t the table rates the employers as of the date whose window
 t − 1; the employers' injuries, insured headcount, payouts and contributions of year t
 then show whether higher grades went to riskier employers:
 
-* by grade: injury rate, payout ratio, and the injury relativity *within class* (actual
-  injuries ÷ the injuries expected at the employer's class rate of year t);
+* by grade: injury rate, payout ratio, and the injury and payout relativities *within
+  class* (actual ÷ expected at the employer's class rate per insured of year t);
 * quintiles of employers ordered by the table's multiplier (ties in a seeded random
   order), by expected injuries: actual ÷ expected per quintile;
 * the ordered Lorenz curve (employers by multiplier, low first; x = share of expected
@@ -47,7 +47,8 @@ class Backtest:
     by_grade:
         year, grade, employers, insured, injuries, expected (at the class rate),
         injury_rate, relativity (injuries ÷ expected), payouts, contributions,
-        payout_ratio.
+        payout_ratio, expected_payouts (the class's payouts per insured × insured) and
+        payout_relativity (payouts ÷ expected_payouts).
     quintiles:
         year, quintile (1 = lowest multipliers), employers, expected, injuries, ratio.
     gini:
@@ -195,9 +196,12 @@ def _scored(extract: pd.DataFrame, result: RerateResult, year: int) -> pd.DataFr
     rated = result.rated[["employer_id", "risk_class", "grade", "multiplier"]]
     scored = rated.merge(outcome, left_on="employer_id", right_index=True, how="inner")
     scored = scored[scored["avg_insured"] > 0]
-    by_class = scored.groupby("risk_class")[["injuries", "avg_insured"]].transform("sum")
-    class_rate = by_class["injuries"] / by_class["avg_insured"]
-    return scored.assign(expected=scored["avg_insured"] * class_rate)
+    by_class = scored.groupby("risk_class")[["injuries", "payouts", "avg_insured"]].transform("sum")
+    per_insured = scored["avg_insured"] / by_class["avg_insured"]
+    return scored.assign(
+        expected=per_insured * by_class["injuries"],
+        expected_payouts=per_insured * by_class["payouts"],
+    )
 
 
 def _by_grade(scored: pd.DataFrame) -> pd.DataFrame:
@@ -208,11 +212,13 @@ def _by_grade(scored: pd.DataFrame) -> pd.DataFrame:
         injuries=("injuries", "sum"),
         expected=("expected", "sum"),
         payouts=("payouts", "sum"),
+        expected_payouts=("expected_payouts", "sum"),
         contributions=("contributions", "sum"),
     ).reset_index()
     out["injury_rate"] = out["injuries"] / out["insured"]
     out["relativity"] = out["injuries"] / out["expected"]
     out["payout_ratio"] = out["payouts"] / out["contributions"]
+    out["payout_relativity"] = out["payouts"] / out["expected_payouts"]
     return out
 
 
