@@ -166,3 +166,18 @@ def test_explain_shows_window_totals_and_which_side_of_or_fired(extract):
         assert explanation.totals["window_injuries"] == window["injuries"].sum()
         assert "window_payouts" not in explanation.indicators
         assert "true " in str(explanation) and "false" in str(explanation)
+
+
+def test_moves_name_the_threshold_they_cross(extract):
+    result = ratefloat.rerate(extract, "cn-jiangsu-2023", AS_OF)
+    rated = result.rated
+    employer_id = rated.loc[
+        (rated["grade"] == 0) & (rated["payout_ratio"] == 0) & (rated["injury_rate"] == 0),
+        "employer_id",
+    ].iat[0]
+    move = result.counterfactual(employer_id).move("payout_ratio", "up")
+    # Jiangsu's "raised" band: payout_ratio > 0.5 (苏人社规〔2023〕2号)
+    assert move.threshold == 0.5 and move.value == np.nextafter(0.5, np.inf)
+    assert move.describe_value() == "just above 0.5"
+    with pytest.raises(KeyError):
+        result.counterfactual(employer_id).move("payout_ratio", "sideways")

@@ -55,6 +55,17 @@ class Move:
     change: float | None
     grade: int | None
     note: str = ""
+    #: The threshold the value sits on or just beside (indicators), else None.
+    threshold: float | None = None
+
+    def describe_value(self) -> str:
+        """The value in words: ``0.5``, ``just above 0.5`` or ``just below 0.5``."""
+        if self.value is None:
+            return "none"
+        if self.threshold is None or self.value == self.threshold:
+            return f"{self.value:.6g}"
+        side = "above" if self.value > self.threshold else "below"
+        return f"just {side} {self.threshold:.6g}"
 
 
 @dataclass(frozen=True)
@@ -82,9 +93,13 @@ class Counterfactual:
             if m.value is None:
                 lines.append(f"  {m.variable} {m.direction}: none ({m.note})")
             else:
+                exact = m.threshold is None or m.value == m.threshold
+                change = (
+                    f"{m.change:+.6g}" if exact else f"just over {m.threshold - m.current:+.6g}"
+                )
                 lines.append(
-                    f"  {m.variable} {m.direction}: {m.current:.6g} → {m.value:.6g} "
-                    f"(change {m.change:+.6g}) gives grade {m.grade:+d}"
+                    f"  {m.variable} {m.direction}: {m.current:.6g} → {m.describe_value()} "
+                    f"(change {change}) gives grade {m.grade:+d}"
                 )
         return "\n".join(lines)
 
@@ -130,9 +145,10 @@ def counterfactual(result: RerateResult, employer_id: str) -> Counterfactual:
     for name in table.all_indicators:
         if name not in used or name not in row:
             continue
-        points = _neighbours(thresholds_of(table, name, row))
+        thresholds = thresholds_of(table, name, row)
+        points = _neighbours(thresholds)
         grades = _grades(table, _with(row, {name: points}), result)
-        moves += _nearest(name, float(row[name][0]), points, grades, grade)
+        moves += _nearest(name, float(row[name][0]), points, grades, grade, thresholds)
     for column, step in TOTALS.items():
         if column not in row:
             continue
@@ -256,7 +272,12 @@ def _grades(table: RuleTable, env: dict[str, Any], result: RerateResult) -> np.n
 
 
 def _nearest(
-    variable: str, current: float, points: np.ndarray, grades: np.ndarray, grade: int
+    variable: str,
+    current: float,
+    points: np.ndarray,
+    grades: np.ndarray,
+    grade: int,
+    thresholds: list[float] | None = None,
 ) -> list[Move]:
     moves = []
     for direction, better in (("down", grades < grade), ("up", grades > grade)):
@@ -277,14 +298,21 @@ def _nearest(
             continue
         distance = np.where(better, np.abs(points - current), np.inf)
         best = int(np.argmin(distance))
+        value = float(points[best])
+        crossed = None
+        if thresholds:
+            nearest = min(thresholds, key=lambda t: abs(t - value))
+            if value in (nearest, np.nextafter(nearest, -np.inf), np.nextafter(nearest, np.inf)):
+                crossed = float(nearest)
         moves.append(
             Move(
                 variable,
                 direction,
                 current,
-                float(points[best]),
-                float(points[best] - current),
+                value,
+                value - current,
                 int(grades[best]),
+                threshold=crossed,
             )
         )
     return moves
