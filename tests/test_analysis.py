@@ -319,3 +319,14 @@ def test_sweeping_a_parameter_that_indicators_read_recomputes_them(province, k):
         fast = population.rate(CREDIBILITY_EXAMPLE, {"credibility_k": warm})
     plain = ratefloat.rerate(province, CREDIBILITY_EXAMPLE, AS_OF, params={"credibility_k": k})
     pd.testing.assert_frame_equal(fast.rated, plain.rated)
+
+
+def test_calibrate_stays_within_the_values_allowed(province):
+    from ratefloat.analysis import CREDIBILITY_EXAMPLE
+
+    # credibility_k has a minimum of 0: the search must stop there, not pass a negative k.
+    with pytest.raises(ratefloat.ParameterError, match="limits of the value are 0"):
+        calibrate(province, CREDIBILITY_EXAMPLE, AS_OF, vary="credibility_k", target=1.0)
+    # a scale that would push a base rate to 1 or above is never tried
+    with pytest.raises(ratefloat.ParameterError, match="limits"):
+        calibrate(province, "cn-jiangsu-2023", AS_OF, target=1e15, max_iterations=60)

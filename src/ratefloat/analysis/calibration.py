@@ -180,7 +180,10 @@ def calibrate(
         tried.append((x, total))
         return total
 
-    value = _solve(income, goal, _start(table, vary, given, bracket), tolerance, max_iterations)
+    limits = _limits(table, vary, population.as_of)
+    start = _start(table, vary, given, bracket)
+    start = (max(start[0], limits[0]), min(start[1], limits[1]))
+    value = _solve(income, goal, start, limits, tolerance, max_iterations)
     final = dict(tried)[value]
     calibrated = (
         with_base_rate_scale(table, value)
@@ -249,8 +252,25 @@ def _start(
     return current - step, current + step
 
 
+def _limits(table: RuleTable, vary: str, as_of: Any) -> tuple[float, float]:
+    """The values ``vary`` may take: a parameter's minimum and maximum; for the scale,
+    positive and keeping every base rate below 1."""
+    if vary == BASE_RATE_SCALE:
+        highest = max(table.base_rates_on(as_of).values())
+        return 1e-6, 0.999999 / highest
+    spec = table.parameters[vary]
+    low = -math.inf if spec.minimum is None else spec.minimum
+    high = math.inf if spec.maximum is None else spec.maximum
+    return low, high
+
+
 def _solve(
-    f: Any, goal: float, start: tuple[float, float], tolerance: float, max_iterations: int
+    f: Any,
+    goal: float,
+    start: tuple[float, float],
+    limits: tuple[float, float],
+    tolerance: float,
+    max_iterations: int,
 ) -> float:
     """Monotone root finding: widen until bracketed, then Illinois false position.
 
@@ -266,18 +286,26 @@ def _solve(
     a, b = start
     fa, fb = g(a), g(b)
     while fa * fb > 0:
-        if calls >= max_iterations:
+        # Income is monotone: the root lies beyond the end whose income is nearer.
+        lower = abs(fa) < abs(fb)
+        stuck = a <= limits[0] if lower else b >= limits[1]
+        if calls >= max_iterations or stuck:
             raise ParameterError(
                 f"no bracket found: income minus target is {fa:+,.2f} at {a:.6g} and "
-                f"{fb:+,.2f} at {b:.6g}; give bracket=(low, high) around the target"
+                f"{fb:+,.2f} at {b:.6g}"
+                + (
+                    f" (the limits of the value are {limits[0]:.6g} … {limits[1]:.6g})"
+                    if stuck
+                    else ""
+                )
+                + "; give bracket=(low, high) around the target"
             )
-        width = b - a
-        # Income is monotone: the root lies beyond the end whose income is nearer.
-        if abs(fa) < abs(fb):
-            a, b, fb = a - width, a, fa
+        width = 2 * (b - a)  # doubling steps
+        if lower:
+            a, b, fb = max(a - width, limits[0]), a, fa
             fa = g(a)
         else:
-            a, b, fa = b, b + width, fb
+            a, b, fa = b, min(b + width, limits[1]), fb
             fb = g(b)
     best, best_f = (a, abs(fa)) if abs(fa) <= abs(fb) else (b, abs(fb))
     side = 0
