@@ -296,8 +296,17 @@ def _nearest(
                 )
             )
             continue
-        distance = np.where(better, np.abs(points - current), np.inf)
-        best = int(np.argmin(distance))
+        candidates = np.flatnonzero(better)
+        if np.isnan(current):
+            moves.append(
+                Move(variable, direction, current, None, None, None, f"{variable} is undefined")
+            )
+            continue
+        if np.isinf(current):  # from ±inf the nearest finite value is the extreme one
+            pick = np.argmax if current > 0 else np.argmin
+            best = int(candidates[pick(points[candidates])])
+        else:
+            best = int(candidates[np.argmin(np.abs(points[candidates] - current))])
         value = float(points[best])
         crossed = None
         if thresholds:
