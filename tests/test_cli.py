@@ -24,14 +24,16 @@ def test_exit_codes_are_the_documented_ones():
         "usage": 2,
         "data": 65,
         "no_input": 66,
+        "empty": 67,
         "cannot_create": 73,
+        "busy": 75,
         "config": 78,
     }
 
 
 def test_rerate_writes_rated_rejects_and_manifest(tmp_path, capsys):
     output = tmp_path / "out" / "rated.csv"
-    assert main(["rerate", str(EXAMPLE), *ARGS, "-o", str(output)]) == 0
+    assert main(["rerate", str(EXAMPLE), *ARGS, "-o", str(output), "--mkdir"]) == 0
     printed = capsys.readouterr().out
     assert "Employers by class and grade" in printed
     rated = pd.read_csv(output, dtype={"employer_id": str})
@@ -43,7 +45,8 @@ def test_rerate_writes_rated_rejects_and_manifest(tmp_path, capsys):
     assert manifest["counts"]["rejected"] == len(rejects)
     assert manifest["input_rows"] == len(extract)
     assert manifest["table_hash"] == ratefloat.table_hash(ratefloat.load_table("cn-jiangsu-2023"))
-    assert not list((tmp_path / "out").glob(".*")), "temporary files were left behind"
+    leftovers = [p.name for p in (tmp_path / "out").glob(".*") if p.name != ".ratefloat.lock"]
+    assert not leftovers, "temporary files were left behind"
 
 
 def test_parquet_output_carries_the_table_hash(tmp_path):

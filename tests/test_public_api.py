@@ -49,6 +49,7 @@ def test_reject_reason_codes_are_stable():
     # Agency systems store these codes; renaming one is a breaking change.
     assert {reason.value for reason in ratefloat.RejectReason} == {
         "MISSING_EMPLOYER_ID",
+        "INVALID_EMPLOYER_ID",
         "MISSING_VALUE",
         "NOT_NUMERIC",
         "NEGATIVE_VALUE",

@@ -25,6 +25,7 @@ __all__ = [
     "RejectReason",
     "REJECT_COLUMNS",
     "reject_frame",
+    "display_text",
 ]
 
 
@@ -52,6 +53,7 @@ class RejectReason(StrEnum):
     """Why an employer was rejected instead of rated. Stable codes for agency systems."""
 
     MISSING_EMPLOYER_ID = "MISSING_EMPLOYER_ID"
+    INVALID_EMPLOYER_ID = "INVALID_EMPLOYER_ID"
     MISSING_VALUE = "MISSING_VALUE"
     NOT_NUMERIC = "NOT_NUMERIC"
     NEGATIVE_VALUE = "NEGATIVE_VALUE"
@@ -75,6 +77,10 @@ class RejectReason(StrEnum):
 
 _DESCRIPTIONS = {
     RejectReason.MISSING_EMPLOYER_ID: "the row has no employer_id",
+    RejectReason.INVALID_EMPLOYER_ID: (
+        "the employer_id is neither text nor a whole number (or is text that cannot be "
+        "written as UTF-8)"
+    ),
     RejectReason.MISSING_VALUE: "a required value is empty (NaN/None)",
     RejectReason.NOT_NUMERIC: "a numeric column holds a value that is not a number",
     RejectReason.NEGATIVE_VALUE: "a count or an amount of money is negative",
@@ -120,7 +126,7 @@ def reject_frame(
         return np.asarray(x, dtype=object)
 
     values = np.asarray(value, dtype=object)
-    text = np.array(["" if _is_missing(v) else str(v) for v in values], dtype=object)
+    text = np.array(["" if _is_missing(v) else display_text(v) for v in values], dtype=object)
     frame = pd.DataFrame(
         {
             "employer_id": employer_id,
@@ -132,6 +138,20 @@ def reject_frame(
         }
     )
     return frame
+
+
+def display_text(value: object) -> str:
+    """A value as text that any output can hold: ``str(value)``, with unpaired surrogates
+    escaped (``\\ud800``) and values ``str`` refuses (an int of 5,000 digits) by type."""
+    try:
+        text = str(value)
+    except (ValueError, OverflowError):
+        return f"<{type(value).__name__} that cannot be shown>"
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return text
 
 
 def _is_missing(v: object) -> bool:

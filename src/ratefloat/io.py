@@ -1,76 +1,231 @@
-"""Reading extracts and writing results (CSV or Parquet), atomically.
+"""Reading extracts and writing results in the formats agencies use.
 
-Parquet needs ``pyarrow`` (the ``ratefloat[parquet]`` extra). Outputs are written to a
-temporary file beside the target and renamed into place, so a failed run never leaves a
-half-written file where the next job would read it.
+Extracts are read from CSV (any encoding, optionally gzip-compressed, or standard input),
+Excel ``.xlsx``, a Parquet file or a Parquet dataset folder. Column names are mapped to the
+vocabulary at read time: a site mapping first, then each column's Chinese name and aliases
+(:data:`ratefloat.schema.COLUMNS`), so an export headed 单位编号, 年度, 平均参保人数 … is read as
+``employer_id``, ``year``, ``avg_insured`` ….
+
+Results are written as CSV (optionally gzip, optionally for Excel: BOM and neutralised
+formulas), ``.xlsx`` or Parquet. :func:`write_frame` writes to a temporary file beside the
+target and renames it; a run's set of files is committed together by
+:class:`ratefloat.outputs.OutputSet`.
+
+Parquet needs ``pyarrow`` (the ``ratefloat[parquet]`` extra), Excel needs ``openpyxl``
+(the ``ratefloat[excel]`` extra).
 """
 
 from __future__ import annotations
 
+import codecs
+import gzip
+import io
 import json
 import os
-import tempfile
-from collections.abc import Callable, Sequence
+import secrets
+import sys
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import pandas as pd
 
-__all__ = ["read_extract", "write_frame", "write_json", "EXTRACT_DTYPES"]
+__all__ = [
+    "read_extract",
+    "read_column_mapping",
+    "header_mapping",
+    "write_frame",
+    "write_json",
+    "neutralise_formulas",
+    "ExtractReadError",
+    "EXTRACT_DTYPES",
+    "READ_SUFFIXES",
+    "WRITE_SUFFIXES",
+    "STDIN",
+]
 
 #: Column types forced when reading CSV, so ids and codes keep their leading zeros.
 EXTRACT_DTYPES = {"employer_id": str, "industry_code": str}
+#: File name endings :func:`read_extract` understands (a folder is a Parquet dataset).
+READ_SUFFIXES = (".csv", ".csv.gz", ".xlsx", ".parquet", ".pq")
+#: File name endings :func:`write_frame` writes.
+WRITE_SUFFIXES = (".csv", ".csv.gz", ".xlsx", ".parquet", ".pq")
+#: The extract path that means standard input (CSV).
+STDIN = "-"
+#: First characters that make a spreadsheet read a cell as a formula (OWASP, CSV injection).
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+_DECODE_CHUNK = 1 << 20
 
 
-def read_extract(path: str | Path, columns: Sequence[str] | None = None) -> pd.DataFrame:
-    """Read an employer-year extract from ``.csv`` or ``.parquet``.
+class ExtractReadError(ValueError):
+    """An extract cannot be read; the message names the file and, for text, the line."""
 
-    With ``columns``, only those of them that the file has are read (a Parquet file then
-    reads a fraction of its bytes); a missing required one is reported by validation.
+
+def read_extract(
+    path: str | Path,
+    columns: Sequence[str] | None = None,
+    *,
+    encoding: str = "utf-8",
+    mapping: Mapping[str, str] | None = None,
+    stdin: IO[bytes] | None = None,
+) -> pd.DataFrame:
+    """Read an employer-year extract, with its columns named as in the vocabulary.
+
+    Parameters
+    ----------
+    path
+        A ``.csv`` / ``.csv.gz`` / ``.xlsx`` / ``.parquet`` file, a folder of Parquet files
+        (a dataset), or ``"-"`` for CSV on standard input.
+    columns
+        Vocabulary names to read; the others are skipped (a Parquet file then reads a
+        fraction of its bytes). A missing required one is reported by validation.
+    encoding
+        Text encoding of CSV input: ``utf-8`` (a byte-order mark is accepted),
+        ``utf-8-sig``, ``gb18030``, ``gbk``, or any Python codec name.
+    mapping
+        Site column names → vocabulary names, applied before the built-in aliases.
+    stdin
+        The byte stream read for ``"-"`` (default: the process's standard input).
 
     Raises
     ------
     FileNotFoundError
         If the file does not exist.
-    ValueError
-        If the suffix is neither ``.csv`` nor ``.parquet``/``.pq``.
+    ExtractReadError
+        An unknown suffix, text that is not in ``encoding`` (naming the line), or two
+        columns that map to the same vocabulary name.
     """
+    name = str(path)
+    try:
+        codecs.lookup(encoding)
+    except LookupError:
+        raise ExtractReadError(f"unknown encoding {encoding!r} (try utf-8 or gb18030)") from None
+    given = encoding
+    if encoding.lower().replace("_", "-") in ("utf-8", "utf8"):
+        encoding = "utf-8-sig"  # tolerate the BOM Excel and Windows tools write
+    if name == STDIN:
+        data = (stdin or sys.stdin.buffer).read()
+        _check_decodes(io.BytesIO(data), encoding, "standard input", given)
+        return _read_csv(lambda: io.BytesIO(data), encoding, columns, mapping, name)
     path = Path(path)
     if not path.exists():
-        raise FileNotFoundError(f"extract {str(path)!r} does not exist")
-    suffix = path.suffix.lower()
-    wanted = None if columns is None else set(columns)
-    if suffix == ".csv":
-        usecols = None if wanted is None else (lambda name: name in wanted)
-        return pd.read_csv(path, dtype=EXTRACT_DTYPES, keep_default_na=True, usecols=usecols)
-    if suffix in (".parquet", ".pq"):
-        _require_pyarrow()
-        import pyarrow.parquet as pq
+        raise FileNotFoundError(f"extract {name!r} does not exist")
+    lower = path.name.lower()
+    if path.is_dir() or lower.endswith((".parquet", ".pq")):
+        return _read_parquet(path, columns, mapping)
+    if lower.endswith((".csv", ".csv.gz")):
 
-        present = pq.read_schema(path).names
-        chosen = None if wanted is None else [name for name in present if name in wanted]
-        return pd.read_parquet(path, columns=chosen)
-    raise ValueError(f"cannot read {str(path)!r}: use a .csv or .parquet file")
+        def opener() -> IO[bytes]:
+            return gzip.open(path, "rb") if lower.endswith(".gz") else open(path, "rb")  # noqa: SIM115
+
+        with opener() as handle:
+            try:
+                _check_decodes(handle, encoding, name, given)
+            except (gzip.BadGzipFile, EOFError) as exc:
+                raise ExtractReadError(f"extract {name!r} is not a gzip file: {exc}") from None
+        return _read_csv(opener, encoding, columns, mapping, name)
+    if lower.endswith(".xlsx"):
+        _require("openpyxl", "Excel files need openpyxl: pip install 'ratefloat[excel]'")
+        header = pd.read_excel(path, nrows=0, engine="openpyxl").columns
+        renames, usecols = _plan_columns(header, columns, mapping, name)
+        frame = pd.read_excel(path, engine="openpyxl", usecols=usecols, dtype=_dtypes(renames))
+        return frame.rename(columns=renames)
+    raise ExtractReadError(
+        f"cannot read {name!r}: use a {', '.join(READ_SUFFIXES)} file, a Parquet folder or -"
+    )
+
+
+def header_mapping(
+    names: Sequence[str], mapping: Mapping[str, str] | None = None, origin: str = "the extract"
+) -> dict[str, str]:
+    """File column → vocabulary name, for the columns whose names are mapped.
+
+    A name of ``mapping`` wins; otherwise a column whose name (trimmed, case-insensitive)
+    is a vocabulary name, its Chinese name or one of its aliases takes the vocabulary
+    name, in that order of preference. Raises :class:`ExtractReadError` if two columns
+    match one name equally well.
+    """
+    from .schema import COLUMNS
+
+    # Rank of a match: a site name first, then the vocabulary name, its Chinese name, an
+    # alias. A column that matches less well than another one of the same target keeps
+    # its own name (an export with 平均参保人数 and 年平均参保人数 uses the first).
+    ranks: dict[str, tuple[int, str]] = {}
+    for spec in COLUMNS:
+        for rank, aliases in ((3, spec.aliases), (2, (spec.zh,)), (1, (spec.name,))):
+            for alias in aliases:
+                ranks[_fold(alias)] = min(ranks.get(_fold(alias), (9, "")), (rank, spec.name))
+    for source, target in (mapping or {}).items():
+        ranks[_fold(source)] = (0, target)
+    best: dict[str, tuple[int, str]] = {}
+    for name in names:
+        rank, target = ranks.get(_fold(name), (1, str(name)))
+        if target in best and best[target][0] == rank:
+            raise ExtractReadError(
+                f"{origin}: columns {best[target][1]!r} and {name!r} both mean {target!r}; "
+                "drop one or map it to another name with --columns"
+            )
+        if target not in best or rank < best[target][0]:
+            best[target] = (rank, str(name))
+    chosen = {source for _, source in best.values()}
+    for name in names:
+        if name not in chosen and name in best:
+            raise ExtractReadError(
+                f"{origin}: column {name!r} and the column {best[name][1]!r} mapped to it "
+                "would have one name; map one of them to another name with --columns"
+            )
+    return {source: target for target, (_, source) in best.items() if source != target}
+
+
+def read_column_mapping(path: str | Path) -> dict[str, str]:
+    """Read a site mapping (YAML or JSON): ``file column name: vocabulary name``.
+
+    Raises
+    ------
+    ExtractReadError
+        Naming the file, if it cannot be parsed or is not a mapping of names to names.
+    """
+    import yaml
+
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ExtractReadError(f"column mapping {str(path)!r} does not exist") from None
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise ExtractReadError(f"column mapping {str(path)!r} cannot be parsed: {exc}") from None
+    if not isinstance(data, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in data.items()
+    ):
+        raise ExtractReadError(
+            f"column mapping {str(path)!r} must map file column names to vocabulary names, "
+            "one 'name in the file: vocabulary_name' per line"
+        )
+    return data
 
 
 def write_frame(
-    frame: pd.DataFrame, path: str | Path, metadata: dict[str, str] | None = None
+    frame: pd.DataFrame,
+    path: str | Path,
+    metadata: Mapping[str, Any] | None = None,
+    *,
+    excel: bool = False,
+    atomic: bool = True,
 ) -> Path:
-    """Write ``frame`` to ``.csv`` or ``.parquet`` atomically; Parquet keeps ``metadata``."""
-    path = Path(path)
-    suffix = path.suffix.lower()
-    if suffix == ".csv":
-        return _atomic(path, lambda tmp: frame.to_csv(tmp, index=False, lineterminator="\n"))
-    if suffix in (".parquet", ".pq"):
-        _require_pyarrow()
-        import pyarrow as pa
-        import pyarrow.parquet as pq
+    """Write ``frame`` in the format its suffix names; Parquet keeps ``metadata``.
 
-        table = pa.Table.from_pandas(frame, preserve_index=False)
-        extra = {f"ratefloat.{k}".encode(): str(v).encode() for k, v in (metadata or {}).items()}
-        table = table.replace_schema_metadata({**(table.schema.metadata or {}), **extra})
-        return _atomic(path, lambda tmp: pq.write_table(table, tmp))
-    raise ValueError(f"cannot write {str(path)!r}: use a .csv or .parquet file")
+    ``excel=True`` writes CSV for spreadsheet users: UTF-8 with a byte-order mark, and text
+    cells that a spreadsheet would run as a formula (starting with ``= + - @``, tab or
+    carriage return) prefixed with ``'``. ``.xlsx`` output always neutralises them.
+    With ``atomic`` the file is written beside the target and renamed into place.
+    """
+    path = Path(path)
+    write = _writer(frame, path, metadata, excel)
+    if not atomic:
+        write(str(path))
+        return path
+    return _atomic(path, write)
 
 
 def write_json(payload: dict[str, Any], path: str | Path) -> Path:
@@ -79,23 +234,167 @@ def write_json(payload: dict[str, Any], path: str | Path) -> Path:
     return _atomic(Path(path), lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
 
 
+def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
+    """Prefix ``'`` to text cells that a spreadsheet would evaluate (CSV injection)."""
+    out = frame.copy()
+    for name in out.columns:
+        column = out[name]
+        if isinstance(column.dtype, pd.CategoricalDtype):
+            column = column.astype(object)
+        if column.dtype == object or pd.api.types.is_string_dtype(column.dtype):
+            text = column.astype("string")
+            risky = text.str.startswith(FORMULA_TRIGGERS).fillna(False).to_numpy(bool)
+            if risky.any():
+                values = column.to_numpy(dtype=object, copy=True)
+                values[risky] = ["'" + value for value in values[risky]]
+                column = pd.Series(values, index=column.index, name=name)
+            out[name] = column
+    return out
+
+
+def _writer(
+    frame: pd.DataFrame, path: Path, metadata: Mapping[str, Any] | None, excel: bool
+) -> Callable[[str], Any]:
+    lower = path.name.lower()
+    if lower.endswith((".csv", ".csv.gz")):
+        data = neutralise_formulas(frame) if excel else frame
+        options = {
+            "index": False,
+            "lineterminator": "\n",
+            "encoding": "utf-8-sig" if excel else "utf-8",
+        }
+        if lower.endswith(".gz"):
+            # mtime=0 keeps the bytes of two runs on the same input identical.
+            return lambda tmp: _write_gzip_csv(data, tmp, options)
+        return lambda tmp: data.to_csv(tmp, **options)
+    if lower.endswith((".parquet", ".pq")):
+        _require("pyarrow", "Parquet needs pyarrow: pip install 'ratefloat[parquet]' (or use CSV)")
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        table = pa.Table.from_pandas(frame, preserve_index=False)
+        extra = {f"ratefloat.{k}".encode(): str(v).encode() for k, v in (metadata or {}).items()}
+        table = table.replace_schema_metadata({**(table.schema.metadata or {}), **extra})
+        return lambda tmp: pq.write_table(table, tmp)
+    if lower.endswith(".xlsx"):
+        _require("openpyxl", "Excel files need openpyxl: pip install 'ratefloat[excel]'")
+        data = neutralise_formulas(frame)
+        return lambda tmp: data.to_excel(tmp, index=False, engine="openpyxl")
+    raise ExtractReadError(f"cannot write {str(path)!r}: use a {', '.join(WRITE_SUFFIXES)} file")
+
+
+def _write_gzip_csv(frame: pd.DataFrame, path: str, options: dict[str, Any]) -> None:
+    with (
+        open(path, "wb") as raw,
+        gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0) as handle,
+    ):
+        frame.to_csv(handle, **options)
+
+
+def _read_csv(
+    opener: Callable[[], IO[bytes]],
+    encoding: str,
+    columns: Sequence[str] | None,
+    mapping: Mapping[str, str] | None,
+    name: str,
+) -> pd.DataFrame:
+    with opener() as handle:
+        header = pd.read_csv(handle, nrows=0, encoding=encoding).columns
+    renames, usecols = _plan_columns(header, columns, mapping, name)
+    with opener() as handle:
+        frame = pd.read_csv(
+            handle,
+            dtype=_dtypes(renames),
+            keep_default_na=True,
+            usecols=usecols,
+            encoding=encoding,
+        )
+    return frame.rename(columns=renames)
+
+
+def _read_parquet(
+    path: Path, columns: Sequence[str] | None, mapping: Mapping[str, str] | None
+) -> pd.DataFrame:
+    _require("pyarrow", "Parquet needs pyarrow: pip install 'ratefloat[parquet]' (or use CSV)")
+    import pyarrow.dataset as ds
+
+    dataset = ds.dataset(path, format="parquet")
+    renames, usecols = _plan_columns(dataset.schema.names, columns, mapping, str(path))
+    chosen = None if usecols is None else [n for n in dataset.schema.names if usecols(n)]
+    frame = dataset.to_table(columns=chosen).to_pandas()
+    return frame.rename(columns=renames)
+
+
+def _plan_columns(
+    header: Sequence[Any],
+    columns: Sequence[str] | None,
+    mapping: Mapping[str, str] | None,
+    name: str,
+) -> tuple[dict[str, str], Callable[[Any], bool] | None]:
+    renames = header_mapping([str(h) for h in header], mapping, f"extract {name!r}")
+    if columns is None:
+        return renames, None
+    wanted = set(columns)
+    return renames, lambda column: renames.get(str(column), str(column)) in wanted
+
+
+def _dtypes(renames: Mapping[str, str]) -> dict[str, type]:
+    """The forced text types, under the names the file uses."""
+    inverse = {target: source for source, target in renames.items()}
+    return {inverse.get(column, column): kind for column, kind in EXTRACT_DTYPES.items()}
+
+
+def _check_decodes(handle: IO[bytes], encoding: str, name: str, given: str) -> None:
+    """Decode the whole text once, so a wrong encoding fails naming the line, not later."""
+    decoder = codecs.getincrementaldecoder(encoding)()
+    lines_before = 0
+    while True:
+        block = handle.read(_DECODE_CHUNK)
+        final = not block
+        try:
+            decoder.decode(block, final=final)
+        except UnicodeDecodeError as exc:
+            bad = exc.object[exc.start : exc.end]
+            pending = exc.object[: exc.start]
+            line = lines_before + pending.count(b"\n") + 1
+            hint = "gb18030" if encoding.startswith("utf") else "utf-8"
+            raise ExtractReadError(
+                f"extract {name!r}, line {line}: bytes {bad!r} are not {given} text; "
+                f"give the file's encoding with --encoding (e.g. --encoding {hint})"
+            ) from None
+        if final:
+            return
+        lines_before += block.count(b"\n")
+
+
+def _fold(name: Any) -> str:
+    return str(name).strip().casefold()
+
+
 def _atomic(path: Path, write: Callable[[str], Any]) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    os.close(handle)
+    temporary = _new_temporary(path)
     try:
-        write(temporary)
+        write(str(temporary))
         os.replace(temporary, path)
     except BaseException:
-        Path(temporary).unlink(missing_ok=True)
+        temporary.unlink(missing_ok=True)
         raise
     return path
 
 
-def _require_pyarrow() -> None:
+def _new_temporary(path: Path) -> Path:
+    """An empty file beside ``path``, created ``0666`` less the umask (unlike ``mkstemp``)."""
+    while True:
+        candidate = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+        try:
+            os.close(os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+            return candidate
+        except FileExistsError:
+            continue
+
+
+def _require(module: str, message: str) -> None:
     try:
-        import pyarrow  # noqa: F401
+        __import__(module)
     except ImportError:
-        raise ImportError(
-            "Parquet needs pyarrow: pip install 'ratefloat[parquet]' (or use CSV)"
-        ) from None
+        raise ImportError(message) from None

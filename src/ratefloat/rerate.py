@@ -36,6 +36,7 @@ from .schema import (
     ColumnKind,
     ColumnSpec,
     YearRows,
+    check_unique_columns,
     column_spec,
     validate_extract,
 )
@@ -166,6 +167,8 @@ def prepare(
 
     classified = None
     if classification is not None:
+        if isinstance(extract, pd.DataFrame):
+            check_unique_columns(extract, ["employer_id", "industry_code"])
         classified = _classify_rows(extract, classification)
         extract = extract.assign(risk_class=classified.risk_class)
     validated = validate_extract(
@@ -312,6 +315,7 @@ def evaluate_prepared(
         as_of=prepared.as_of,
         window=prepared.span,
         params=ruled.params,
+        warnings={"lookalike_ids": prepared.validated.lookalike_ids},
         inputs=ruled.env,
     )
 

@@ -174,6 +174,10 @@ class RerateResult:
         The rating date and the experience years used.
     params:
         The parameter values applied.
+    warnings:
+        Counts of things worth a look that did not stop any employer being rated:
+        ``lookalike_ids``, the distinct employer ids equal to another one up to
+        full-width forms, case and whitespace (they were rated as separate employers).
     """
 
     rated: pd.DataFrame
@@ -184,6 +188,7 @@ class RerateResult:
     as_of: dt.date
     window: WindowYears
     params: dict[str, Any] = field(default_factory=dict)
+    warnings: dict[str, int] = field(default_factory=dict)
     #: The engine's inputs for the rated employers (arrays in ``rated`` order), kept for
     #: :meth:`explain` and :meth:`counterfactual`.
     inputs: dict[str, Any] | None = field(default=None, repr=False, compare=False)
@@ -194,7 +199,7 @@ class RerateResult:
 
     def provenance(self) -> dict[str, str]:
         """Audit fields: table id, version and hash, as_of, window, ratefloat version."""
-        from . import __version__
+        from ._version import __version__
 
         return {
             "table_id": self.table.id,
@@ -220,13 +225,15 @@ class RerateResult:
         return summary.reset_index()
 
     def counts(self) -> dict[str, int]:
-        """Employers in, rated and rejected; reject counts by reason."""
+        """Employers in, rated and rejected; reject counts by reason; warning counts
+        (``warning_<name>``, see :attr:`warnings`)."""
         by_reason = self.rejects["reason"].value_counts().sort_index()
         return {
             "employers": len(self.rated) + len(self.rejects),
             "rated": len(self.rated),
             "rejected": len(self.rejects),
             **{f"rejected_{reason}": int(count) for reason, count in by_reason.items()},
+            **{f"warning_{name}": int(count) for name, count in self.warnings.items()},
         }
 
     def explain(self, employer_id: str) -> Explanation:

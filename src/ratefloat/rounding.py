@@ -15,7 +15,7 @@ as a decimal, exactly when ``|x|`` is at least that double.
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Context, Decimal
 
 import numpy as np
 
@@ -25,6 +25,10 @@ _BLOCK = 1 << 18
 
 # Largest spacing of doubles, in quanta, for which the vectorised test is exact.
 _COARSE_SPACING = 1e-3
+
+# Enough digits for any finite double (up to 309 before the point) plus 15 decimals: the
+# default context's 28 would make quantize() fail from about 1e26 on.
+_EXACT = Context(prec=330, rounding=ROUND_HALF_UP)
 
 
 def round_half_up(values: np.ndarray | float, decimals: int) -> np.ndarray:
@@ -62,13 +66,14 @@ def round_half_up(values: np.ndarray | float, decimals: int) -> np.ndarray:
     # The argument above needs the spacing of doubles near x to be far below the quantum
     # 10**-d. Beyond about 4.5e12 quanta (45 billion yuan at the fen) it is not; those rare
     # values are rounded from their shortest decimal representation instead.
-    coarse = ~exact & (np.spacing(magnitude) * scale > _COARSE_SPACING)
+    with np.errstate(over="ignore"):
+        coarse = ~exact & (np.spacing(magnitude) * scale > _COARSE_SPACING)
     if coarse.any():
         quantum = Decimal(1).scaleb(-decimals)
         flat = result.reshape(-1)
         for position in np.flatnonzero(coarse.reshape(-1)):
             shortest = Decimal(repr(float(x.reshape(-1)[position])))
-            flat[position] = float(shortest.quantize(quantum, rounding=ROUND_HALF_UP))
+            flat[position] = float(shortest.quantize(quantum, context=_EXACT))
         result = flat.reshape(result.shape)
     return result if result.ndim else result[()]
 

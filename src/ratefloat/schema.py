@@ -12,15 +12,19 @@ makes the window's indicators wrong), and the rest of the population goes on.
 
 from __future__ import annotations
 
+import datetime as dt
+import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from numbers import Number, Real
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from .errors import RejectReason, SchemaError, empty_rejects, reject_frame
+from .errors import RejectReason, SchemaError, display_text, empty_rejects, reject_frame
+from .ids import count_lookalike_ids, normalise_employer_ids
 
 __all__ = [
     "ColumnKind",
@@ -32,6 +36,11 @@ __all__ = [
     "ValidatedExtract",
     "YearRows",
     "validate_extract",
+    "check_unique_columns",
+    "employer_codes",
+    "EmployerCodes",
+    "YEAR_RANGE",
+    "MAX_MAGNITUDE",
 ]
 
 
@@ -77,12 +86,32 @@ class ColumnSpec:
 
 
 COLUMNS: tuple[ColumnSpec, ...] = (
-    ColumnSpec("employer_id", ColumnKind.ID, Aggregate.NONE, "employer key", "单位编号", True),
     ColumnSpec(
-        "year", ColumnKind.YEAR, Aggregate.NONE, "experience year of the row", "考核年度", True
+        "employer_id",
+        ColumnKind.ID,
+        Aggregate.NONE,
+        "employer key",
+        "单位编号",
+        True,
+        aliases=("单位编码", "用人单位编号", "参保单位编号", "单位代码"),
     ),
     ColumnSpec(
-        "risk_class", ColumnKind.CLASS, Aggregate.LAST, "industry risk class", "行业风险类别", True
+        "year",
+        ColumnKind.YEAR,
+        Aggregate.NONE,
+        "experience year of the row",
+        "考核年度",
+        True,
+        aliases=("年度", "考核年份", "年份"),
+    ),
+    ColumnSpec(
+        "risk_class",
+        ColumnKind.CLASS,
+        Aggregate.LAST,
+        "industry risk class",
+        "行业风险类别",
+        True,
+        aliases=("行业类别", "风险类别"),
     ),
     ColumnSpec(
         "avg_insured",
@@ -91,6 +120,7 @@ COLUMNS: tuple[ColumnSpec, ...] = (
         "average insured headcount",
         "平均参保人数",
         True,
+        aliases=("年平均参保人数",),
     ),
     ColumnSpec(
         "contributions",
@@ -99,6 +129,7 @@ COLUMNS: tuple[ColumnSpec, ...] = (
         "premiums actually paid",
         "实缴工伤保险费",
         True,
+        aliases=("实缴金额", "实缴保险费"),
     ),
     ColumnSpec(
         "payouts",
@@ -107,6 +138,7 @@ COLUMNS: tuple[ColumnSpec, ...] = (
         "fund benefits paid for the employer's injuries",
         "基金支付待遇",
         True,
+        aliases=("基金支付", "基金支付金额", "工伤保险基金支付"),
     ),
     ColumnSpec(
         "injuries",
@@ -115,8 +147,11 @@ COLUMNS: tuple[ColumnSpec, ...] = (
         "recognised work injuries",
         "认定工伤人数",
         True,
+        aliases=("工伤人数", "认定工伤数"),
     ),
-    ColumnSpec("deaths", ColumnKind.COUNT, Aggregate.SUM, "work deaths", "工亡人数"),
+    ColumnSpec(
+        "deaths", ColumnKind.COUNT, Aggregate.SUM, "work deaths", "工亡人数", aliases=("死亡人数",)
+    ),
     ColumnSpec(
         "disability_1_4",
         ColumnKind.COUNT,
@@ -146,7 +181,12 @@ COLUMNS: tuple[ColumnSpec, ...] = (
         "职业病",
     ),
     ColumnSpec(
-        "payroll", ColumnKind.MONEY, Aggregate.SUM, "contribution base total", "缴费工资总额"
+        "payroll",
+        ColumnKind.MONEY,
+        Aggregate.SUM,
+        "contribution base total",
+        "缴费工资总额",
+        aliases=("缴费基数总额",),
     ),
     ColumnSpec(
         "premium_at_base",
@@ -186,7 +226,14 @@ COLUMNS: tuple[ColumnSpec, ...] = (
         "work-safety standardisation level (1-3, 0 none)",
         "安全生产标准化等级",
     ),
-    ColumnSpec("insured_since", ColumnKind.DATE, Aggregate.MIN, "first insured date", "参保日期"),
+    ColumnSpec(
+        "insured_since",
+        ColumnKind.DATE,
+        Aggregate.MIN,
+        "first insured date",
+        "参保日期",
+        aliases=("首次参保日期",),
+    ),
     ColumnSpec(
         "current_grade",
         ColumnKind.INTEGER,
@@ -202,7 +249,12 @@ COLUMNS: tuple[ColumnSpec, ...] = (
         "现行费率",
     ),
     ColumnSpec(
-        "industry_code", ColumnKind.TEXT, Aggregate.LAST, "GB/T 4754 industry code", "行业代码"
+        "industry_code",
+        ColumnKind.TEXT,
+        Aggregate.LAST,
+        "GB/T 4754 industry code",
+        "行业代码",
+        aliases=("国民经济行业代码",),
     ),
 )
 
@@ -235,8 +287,19 @@ _FLAG_TEXT = {
 }
 
 
+#: Calendar years an extract's rows may have (inclusive); dates are checked against the same.
+YEAR_RANGE = (1900, 2200)
+
+#: Numbers beyond this magnitude are rejected: sums of five such years still add exactly
+#: to the fen in float64, and no employer pays or is paid a quadrillion yuan.
+MAX_MAGNITUDE = 1e15
+
+
 class YearRows:
     """The input rows of each calendar year, with their employer codes.
+
+    Rows without an employer or with a year outside :data:`YEAR_RANGE` (rejected by
+    validation) are left out.
 
     Built once per extract: one scan per distinct year when there are few of them (the
     usual extract spans a handful of years), else a stable radix sort of the years.
@@ -247,7 +310,8 @@ class YearRows:
 
     def __init__(self, codes: np.ndarray, years: np.ndarray, n_employers: int) -> None:
         self.n_employers = n_employers
-        usable = (codes >= 0) & ~np.isnan(years)
+        with np.errstate(invalid="ignore"):
+            usable = (codes >= 0) & (years >= YEAR_RANGE[0]) & (years <= YEAR_RANGE[1])
         positions = np.flatnonzero(usable)
         year_values = years[positions].astype(np.int16)
         self._rows: dict[int, tuple[np.ndarray, np.ndarray]] = {}
@@ -298,6 +362,11 @@ class ValidatedExtract:
         Every failure case found (one row per cell), in the standard rejects format.
     rejected:
         Boolean mask over employers: rejected by at least one failure.
+    year_rows:
+        The rows of each calendar year (rows with a usable employer and year).
+    lookalike_ids:
+        Distinct employer ids equal to another one up to width, case and whitespace
+        (see :func:`ratefloat.ids.count_lookalike_ids`).
     """
 
     employer_ids: np.ndarray
@@ -306,6 +375,7 @@ class ValidatedExtract:
     failures: pd.DataFrame
     rejected: np.ndarray
     year_rows: YearRows
+    lookalike_ids: int = 0
 
 
 def validate_extract(
@@ -353,24 +423,39 @@ def validate_extract(
     wanted = required + [
         n for n in dict.fromkeys(optional) if n in frame.columns and n not in required
     ]
+    check_unique_columns(frame, wanted)
 
     failures: list[pd.DataFrame] = []
     n_rows = len(frame)
     row_labels = np.arange(n_rows, dtype=np.int64)
 
-    codes, employer_ids, id_missing = _employer_codes(frame["employer_id"])
-    present = ~id_missing
-    if id_missing.any():
-        failures.append(
-            reject_frame(
-                np.full(int(id_missing.sum()), None, dtype=object),
-                RejectReason.MISSING_EMPLOYER_ID,
-                "employer_id",
-                frame["employer_id"].to_numpy()[id_missing],
-                row_labels[id_missing],
-                "row has no employer_id, so it cannot be attributed to an employer",
+    ids = employer_codes(frame["employer_id"])
+    codes, employer_ids = ids.codes, ids.employer_ids
+    present = codes >= 0
+    for reason, mask, message in (
+        (
+            RejectReason.MISSING_EMPLOYER_ID,
+            ids.missing,
+            "row has no employer_id, so it cannot be attributed to an employer",
+        ),
+        (
+            RejectReason.INVALID_EMPLOYER_ID,
+            ids.invalid,
+            "employer_id must be text or a whole number (not a fraction, flag, date or "
+            "text with unpaired surrogates)",
+        ),
+    ):
+        if mask.any():
+            failures.append(
+                reject_frame(
+                    np.full(int(mask.sum()), None, dtype=object),
+                    reason,
+                    "employer_id",
+                    frame["employer_id"].to_numpy()[mask],
+                    row_labels[mask],
+                    message,
+                )
             )
-        )
 
     columns: dict[str, np.ndarray] = {}
     for name in wanted:
@@ -430,10 +515,31 @@ def validate_extract(
         bad_rows = failure_frame["row"].to_numpy()
         bad_codes = codes[bad_rows]
         rejected[bad_codes[bad_codes >= 0]] = True
-    return ValidatedExtract(employer_ids, codes, columns, failure_frame, rejected, year_rows)
+    return ValidatedExtract(
+        employer_ids, codes, columns, failure_frame, rejected, year_rows, ids.lookalikes
+    )
+
+
+def check_unique_columns(frame: pd.DataFrame, names: Iterable[str]) -> None:
+    """Raise :class:`SchemaError` if a column the run reads appears more than once.
+
+    Which copy holds the right values is anybody's guess, so no copy is used. Duplicates
+    of columns the run does not read are left alone.
+    """
+    counts = frame.columns.value_counts()
+    repeated = [name for name in dict.fromkeys(names) if counts.get(name, 0) > 1]
+    if repeated:
+        listed = ", ".join(f"{name!r} ({counts[name]} times)" for name in repeated)
+        raise SchemaError(
+            f"the extract has duplicate columns: {listed}; keep one of each "
+            "(e.g. frame.loc[:, ~frame.columns.duplicated()] keeps the first)"
+        )
 
 
 Problem = tuple[RejectReason, np.ndarray, str]
+
+_NONNEGATIVE = (ColumnKind.COUNT, ColumnKind.MONEY, ColumnKind.MEASURE, ColumnKind.CLASS)
+_WHOLE = (ColumnKind.COUNT, ColumnKind.YEAR, ColumnKind.CLASS, ColumnKind.INTEGER)
 
 
 def _clean_column(series: pd.Series, spec: ColumnSpec) -> tuple[np.ndarray, list[Problem]]:
@@ -451,70 +557,198 @@ def _clean_column(series: pd.Series, spec: ColumnSpec) -> tuple[np.ndarray, list
     raw = series.to_numpy(copy=False)
     if raw.dtype.kind in "iu":
         return _clean_integers(raw, spec)
-    if raw.dtype.kind == "f":
-        values = raw.astype(np.float64, copy=False)
-        not_numeric = np.zeros(len(values), dtype=bool)
-    elif raw.dtype.kind == "b":
-        values = raw.astype(np.float64)
-        not_numeric = np.zeros(len(values), dtype=bool)
-    else:
-        coerced = pd.to_numeric(series, errors="coerce")
-        values = coerced.to_numpy(dtype=np.float64, na_value=np.nan)
-        not_numeric = np.isnan(values) & ~series.isna().to_numpy()
+    values, not_numeric = _numbers(series, raw)
+    low, high = (values.min(), values.max()) if len(values) else (0.0, 0.0)
+    if low >= -MAX_MAGNITUDE and high <= MAX_MAGNITUDE:
+        # No NaN (min and max would be NaN), no infinity, nothing huge: two passes instead
+        # of a mask per problem, the usual case of a clean float column.
+        problems: list[Problem] = []
+        if kind in _NONNEGATIVE and low < 0:
+            problems.append(_negative(values, spec))
+        if kind in _WHOLE:
+            problems.append(_fractional(values, spec))
+        if kind == ColumnKind.YEAR and (low < YEAR_RANGE[0] or high > YEAR_RANGE[1]):
+            problems.append(_implausible_years(values))
+        return values, problems
     missing = np.isnan(values) & ~not_numeric
-    problems: list[Problem] = [
+    problems = [
         (RejectReason.NOT_NUMERIC, not_numeric, f"{spec.name} ({spec.zh}) is not a number"),
         (RejectReason.MISSING_VALUE, missing, f"{spec.name} ({spec.zh}) is empty"),
     ]
-    finite = ~np.isnan(values)
-    if np.isinf(values).any():
-        problems.append((RejectReason.OUT_OF_RANGE, np.isinf(values), f"{spec.name} is infinite"))
-    if kind in (ColumnKind.COUNT, ColumnKind.MONEY, ColumnKind.MEASURE, ColumnKind.CLASS):
-        negative = finite & (values < 0)
-        problems.append(
-            (RejectReason.NEGATIVE_VALUE, negative, f"{spec.name} ({spec.zh}) is negative")
-        )
-    if kind in (ColumnKind.COUNT, ColumnKind.YEAR, ColumnKind.CLASS, ColumnKind.INTEGER):
-        fractional = finite & ~np.isinf(values) & (values != np.floor(values))
-        problems.append(
-            (RejectReason.NOT_INTEGER, fractional, f"{spec.name} ({spec.zh}) is not a whole number")
-        )
+    with np.errstate(invalid="ignore"):
+        huge = ~np.isnan(values) & ~(np.abs(values) <= MAX_MAGNITUDE)
+    problems.append(
+        (RejectReason.OUT_OF_RANGE, huge, f"{spec.name} is infinite or beyond ±{MAX_MAGNITUDE:g}")
+    )
+    if kind in _NONNEGATIVE:
+        problems.append(_negative(values, spec))
+    if kind in _WHOLE:
+        problems.append(_fractional(values, spec))
     if kind == ColumnKind.YEAR:
-        implausible = finite & ((values < 1900) | (values > 2200))
-        problems.append(
-            (RejectReason.OUT_OF_RANGE, implausible, "year is not a calendar year (1900-2200)")
-        )
+        problems.append(_implausible_years(values))
     return values, problems
 
 
+def _negative(values: np.ndarray, spec: ColumnSpec) -> Problem:
+    with np.errstate(invalid="ignore"):
+        mask = values < 0  # False for NaN; -inf is also out of range
+    return RejectReason.NEGATIVE_VALUE, mask, f"{spec.name} ({spec.zh}) is negative"
+
+
+def _fractional(values: np.ndarray, spec: ColumnSpec) -> Problem:
+    with np.errstate(invalid="ignore"):
+        mask = np.isfinite(values) & (values != np.floor(values))
+    return RejectReason.NOT_INTEGER, mask, f"{spec.name} ({spec.zh}) is not a whole number"
+
+
+def _implausible_years(values: np.ndarray) -> Problem:
+    with np.errstate(invalid="ignore"):
+        mask = (values < YEAR_RANGE[0]) | (values > YEAR_RANGE[1])  # NaN: neither
+    return RejectReason.OUT_OF_RANGE, mask, _YEAR_MESSAGE
+
+
+_YEAR_MESSAGE = f"year is not a calendar year ({YEAR_RANGE[0]}-{YEAR_RANGE[1]})"
+
+
+def _numbers(series: pd.Series, raw: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A column as float64 (NaN where empty or not a number) and its not-a-number mask.
+
+    Real numbers and numeric text count; booleans, complex numbers, dates and durations
+    do not (a money column of ``True`` or ``5+7j`` is a mistake, not 1 or 5 yuan).
+    """
+    if raw.dtype.kind == "f":
+        return raw.astype(np.float64, copy=False), np.zeros(len(raw), dtype=bool)
+    missing = np.asarray(series.isna(), dtype=bool)
+    if raw.dtype.kind in "bcmM" or pd.api.types.is_bool_dtype(series.dtype):
+        return np.full(len(raw), np.nan), ~missing
+    values = None
+    if raw.dtype.kind != "O" or pd.api.types.infer_dtype(raw, skipna=True) in _PLAIN_NUMBERS:
+        try:
+            coerced = pd.to_numeric(series, errors="coerce")
+        except (OverflowError, TypeError, ValueError):
+            coerced = None
+        if coerced is not None and coerced.dtype.kind in "iuf":
+            values = coerced.to_numpy(dtype=np.float64, na_value=np.nan)
+    if values is None:
+        values = _numbers_one_by_one(raw.astype(object, copy=False), missing)
+    return values, np.isnan(values) & ~missing
+
+
+_PLAIN_NUMBERS = ("floating", "integer", "mixed-integer-float", "decimal", "string", "empty")
+
+
+def _numbers_one_by_one(raw: np.ndarray, missing: np.ndarray) -> np.ndarray:
+    """Mixed object columns, value by value: the rare case of a dirty extract."""
+    values = np.full(len(raw), np.nan)
+    texts = np.zeros(len(raw), dtype=bool)
+    for position, value in enumerate(raw):
+        if missing[position] or isinstance(value, (bool, np.bool_)):
+            continue
+        if isinstance(value, str):
+            texts[position] = True
+        elif isinstance(value, Number) and not isinstance(value, (complex, np.complexfloating)):
+            try:
+                values[position] = float(value)
+            except OverflowError:  # a Python int beyond the float range
+                values[position] = np.inf if value > 0 else -np.inf
+    if texts.any():
+        strings = pd.Series(raw[texts], dtype=object)
+        values[texts] = pd.to_numeric(strings, errors="coerce").to_numpy(
+            dtype=np.float64, na_value=np.nan
+        )
+    return values
+
+
 def _clean_integers(raw: np.ndarray, spec: ColumnSpec) -> tuple[np.ndarray, list[Problem]]:
-    """An integer column cannot be empty, fractional or infinite: only signs and years."""
+    """An integer column cannot be empty, fractional or infinite: signs, sizes and years."""
     problems: list[Problem] = []
-    nonnegative = (ColumnKind.COUNT, ColumnKind.MONEY, ColumnKind.MEASURE, ColumnKind.CLASS)
-    if spec.kind in nonnegative and raw.dtype.kind == "i":
+    if spec.kind in _NONNEGATIVE and raw.dtype.kind == "i":
         problems.append(
             (RejectReason.NEGATIVE_VALUE, raw < 0, f"{spec.name} ({spec.zh}) is negative")
         )
+    if raw.dtype.itemsize >= 8:
+        limit = int(MAX_MAGNITUDE)
+        huge = (raw > limit) | (raw < -limit) if raw.dtype.kind == "i" else raw > limit
+        problems.append((RejectReason.OUT_OF_RANGE, huge, f"{spec.name} is beyond ±{limit:g}"))
     if spec.kind == ColumnKind.YEAR:
-        implausible = (raw < 1900) | (raw > 2200)
-        problems.append(
-            (RejectReason.OUT_OF_RANGE, implausible, "year is not a calendar year (1900-2200)")
-        )
+        implausible = (raw < YEAR_RANGE[0]) | (raw > YEAR_RANGE[1])
+        problems.append((RejectReason.OUT_OF_RANGE, implausible, _YEAR_MESSAGE))
     return raw, problems  # whole numbers stay integers: no float64 copy of the column
 
 
 def _clean_dates(series: pd.Series, spec: ColumnSpec) -> tuple[np.ndarray, list[Problem]]:
-    if pd.api.types.is_datetime64_any_dtype(series.dtype):
-        parsed = series
-    else:
-        parsed = pd.to_datetime(series, errors="coerce", format="mixed")
-    values = parsed.to_numpy(dtype="datetime64[D]", na_value=np.datetime64("NaT"))
-    empty = series.isna().to_numpy()
-    invalid = np.isnat(values) & ~empty
-    return values, [
+    """Calendar dates as ``datetime64[D]``.
+
+    Text and date/time objects are dates; a time zone or UTC offset is dropped, keeping
+    the local calendar date. Numbers are not dates (``20240301`` would otherwise be read
+    as nanoseconds since 1970); write them as text. Dates outside :data:`YEAR_RANGE` are
+    out of range, whatever the column's other values.
+    """
+    empty = np.asarray(series.isna(), dtype=bool)
+    days = _as_days(series, empty)
+    invalid = np.isnat(days) & ~empty
+    problems: list[Problem] = [
         (RejectReason.INVALID_DATE, invalid, f"{spec.name} ({spec.zh}) is not a date"),
         (RejectReason.MISSING_VALUE, empty, f"{spec.name} ({spec.zh}) is empty"),
     ]
+    first, last = _FIRST_DAY, _LAST_DAY
+    if len(days) and not (first <= days.min() and days.max() <= last):  # NaT: compare False
+        outside = ~np.isnat(days) & ((days < first) | (days > last))
+        problems.append(
+            (
+                RejectReason.OUT_OF_RANGE,
+                outside,
+                f"{spec.name} ({spec.zh}) is outside {YEAR_RANGE[0]}-{YEAR_RANGE[1]}",
+            )
+        )
+    return days, problems
+
+
+_NAT_DAYS = np.datetime64("NaT", "D")
+_FIRST_DAY = np.datetime64(f"{YEAR_RANGE[0]:04d}-01-01", "D")
+_LAST_DAY = np.datetime64(f"{YEAR_RANGE[1]:04d}-12-31", "D")
+
+
+def _as_days(series: pd.Series, empty: np.ndarray) -> np.ndarray:
+    """Dates of a column as ``datetime64[D]``, NaT where empty or not a date."""
+    dtype = series.dtype
+    if isinstance(dtype, pd.DatetimeTZDtype):
+        series = series.dt.tz_localize(None)  # the local calendar date
+    if pd.api.types.is_datetime64_any_dtype(series.dtype):
+        return series.to_numpy(dtype="datetime64[D]", na_value=_NAT_DAYS)
+    raw = np.asarray(series.to_numpy(dtype=object))
+    if pd.api.types.infer_dtype(raw, skipna=True) in ("string", "empty"):
+        try:
+            parsed = pd.to_datetime(pd.Series(raw), errors="coerce", format="mixed")
+        except (ValueError, TypeError, OverflowError):
+            parsed = None  # mixed UTC offsets, or values beyond pandas' range
+        if parsed is not None:
+            if isinstance(parsed.dtype, pd.DatetimeTZDtype):
+                parsed = parsed.dt.tz_localize(None)
+            return parsed.to_numpy(dtype="datetime64[D]", na_value=_NAT_DAYS)
+    days = np.full(len(raw), _NAT_DAYS)
+    for position in np.flatnonzero(~empty):
+        days[position] = _one_date(raw[position])
+    return days
+
+
+def _one_date(value: object) -> np.datetime64:
+    """One value as a date, or NaT: text, ``date``/``datetime``, Timestamps, datetime64."""
+    if isinstance(value, (bool, np.bool_, Real, complex)) and not isinstance(value, np.datetime64):
+        return _NAT_DAYS
+    if isinstance(value, dt.date):  # datetime too: its local calendar date
+        return np.datetime64(value.isoformat()[:10], "D")
+    if isinstance(value, np.datetime64):
+        return value.astype("datetime64[D]")
+    if not isinstance(value, str):
+        return _NAT_DAYS
+    try:
+        stamp = pd.Timestamp(value.strip())
+    except (ValueError, TypeError, OverflowError):
+        return _NAT_DAYS
+    if stamp is pd.NaT:
+        return _NAT_DAYS
+    return np.datetime64(stamp.date().isoformat(), "D")
 
 
 def _clean_flags(series: pd.Series, spec: ColumnSpec) -> tuple[np.ndarray, list[Problem]]:
@@ -529,57 +763,103 @@ def _clean_flags(series: pd.Series, spec: ColumnSpec) -> tuple[np.ndarray, list[
             (RejectReason.MISSING_VALUE, missing, f"{spec.name} ({spec.zh}) is empty"),
             (RejectReason.INVALID_FLAG, invalid, f"{spec.name} must be 0/1 or true/false"),
         ]
-    missing = series.isna().to_numpy()
-    text = series.astype(str).str.strip().str.lower()
+    missing = np.asarray(series.isna(), dtype=bool)
+    objects = raw.astype(object, copy=False)
+    kind = pd.api.types.infer_dtype(objects, skipna=True)
+    if kind not in ("string", "boolean", "integer", "floating", "mixed-integer-float", "empty"):
+        # complex numbers, dates, bytes: never a flag (and their text must not become one)
+        plain = np.array([isinstance(v, (str, bool, np.bool_, int, float)) for v in objects])
+        objects = np.where(plain, objects, "<not a flag>")
+    text = _text(pd.Series(objects, dtype=object)).str.strip().str.lower()
     mapped = text.map(_FLAG_TEXT)
     invalid = mapped.isna().to_numpy() & ~missing
-    values = mapped.fillna(False).to_numpy(dtype=bool)
+    values = mapped.eq(True).to_numpy(dtype=bool)  # NaN (invalid or empty): False
     return values, [
         (RejectReason.MISSING_VALUE, missing, f"{spec.name} ({spec.zh}) is empty"),
         (RejectReason.INVALID_FLAG, invalid, f"{spec.name} must be true/false, yes/no or 1/0"),
     ]
 
 
-def _employer_codes(ids: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Sorted distinct employer ids (as text), each row's position among them, and the
-    rows without an id (missing or blank), whose position is -1."""
-    if isinstance(ids.dtype, pd.StringDtype):
-        values: Any = ids.array  # Arrow- or Python-backed strings: factorize in place
-    else:
-        values = ids.to_numpy()
-        if values.dtype == object and pd.api.types.infer_dtype(values, skipna=True) not in (
-            "string",
-            "empty",
-        ):
-            # Mixed types (1 and "1"): compare them as text.
-            values = np.array([v if _is_missing(v) else str(v) for v in values], dtype=object)
+def _text(series: pd.Series) -> pd.Series:
+    """Every value as text; values ``str`` refuses (an int of 5,000 digits) by their type."""
+    try:
+        return series.astype(str)
+    except (ValueError, OverflowError):
+        return series.map(display_text)
+
+
+@dataclass(frozen=True)
+class EmployerCodes:
+    """Each input row's employer, after :func:`~ratefloat.ids.normalise_employer_ids`."""
+
+    codes: np.ndarray  #: per row, the position in ``employer_ids``; -1 without a usable id
+    employer_ids: np.ndarray  #: distinct normalised ids, sorted by code point
+    missing: np.ndarray  #: per row: no id (a missing marker or only whitespace)
+    invalid: np.ndarray  #: per row: a value that cannot be an id
+    lookalikes: int  #: distinct ids equal to another one up to width, case and spaces
+
+
+def employer_codes(ids: pd.Series) -> EmployerCodes:
+    """Factorise the employer ids of an extract: sorted distinct normal ids and row codes.
+
+    The raw values are factorised first (hashing, or a scan when the extract is sorted by
+    id), then :func:`~ratefloat.ids.normalise_employer_ids` maps the distinct values to
+    their normal text; values with the same text (``1``, ``"1"``, ``" 1 "``) merge into
+    one employer.
+    """
+    values: Any = ids.array if isinstance(ids.dtype, pd.StringDtype) else ids.to_numpy()
     presorted = _codes_of_sorted(values)
-    codes, uniques = presorted if presorted is not None else pd.factorize(values)
-    codes = np.asarray(codes, dtype=np.int64)
-    uniques = np.asarray(
-        uniques, dtype=object if isinstance(values, pd.api.extensions.ExtensionArray) else None
-    )
-    if uniques.dtype.kind != "O":
-        uniques = uniques.astype(str).astype(object)
-    if len(uniques) > 1 and not (uniques[1:] > uniques[:-1]).all():
+    codes, uniques = pd.factorize(values) if presorted is None else presorted
+    if isinstance(uniques, pd.api.extensions.ExtensionArray):
+        uniques = uniques.to_numpy(dtype=object, na_value=None)
+    kind = pd.api.types.infer_dtype(uniques, skipna=False) if uniques.dtype == object else None
+    if kind is not None and kind not in _PLAIN_IDS:
+        # Mixed types hash and compare as Python sees them (True == 1): normalise every
+        # row first, then factorise the texts.
+        rows = normalise_employer_ids(np.asarray(values, dtype=object))
+        codes, uniques = pd.factorize(rows.text)
+        text = np.asarray(uniques, dtype=object)
+        return _sorted_codes(np.asarray(codes, dtype=np.int64), text, rows.missing, rows.invalid)
+    raw_codes = np.asarray(codes, dtype=np.int64)
+    codes = raw_codes
+    normal = normalise_employer_ids(uniques, kind)
+    text, arrow = normal.text, normal.arrow
+    if normal.missing.any() or normal.invalid.any() or text is not uniques:
+        # Some distinct values changed: merge those now equal, drop the unusable ones.
+        merged, distinct = pd.factorize(text)  # None → -1
+        codes = np.append(merged, -1)[raw_codes]  # code -1 (no value) picks the last: -1
+        text, arrow = np.asarray(distinct, dtype=object), None
+    row_missing = raw_codes < 0
+    row_invalid = np.zeros(len(raw_codes), dtype=bool)
+    if normal.missing.any() or normal.invalid.any():
+        row_missing |= np.append(normal.missing, False)[raw_codes]
+        row_invalid = np.append(normal.invalid, False)[raw_codes]
+    # Distinct ids found by the scan of a sorted extract are in order already.
+    in_order = presorted is not None and text is uniques
+    return _sorted_codes(codes, text, row_missing, row_invalid, arrow, in_order)
+
+
+#: Object id columns of these kinds factorise as they are: equal values are equal ids.
+_PLAIN_IDS = ("string", "integer", "floating", "mixed-integer-float", "empty")
+
+
+def _sorted_codes(
+    codes: np.ndarray,
+    text: np.ndarray,
+    row_missing: np.ndarray,
+    row_invalid: np.ndarray,
+    arrow: Any = None,
+    in_order: bool = False,
+) -> EmployerCodes:
+    """Renumber the employers in code-point order of their ids."""
+    if not in_order and len(text) > 1 and not (text[1:] > text[:-1]).all():
         # Extracts sorted by employer skip this; others pay one sort of the distinct ids.
-        order = _argsort_text(uniques)
+        order = _argsort_text(text)
         rank = np.empty(len(order), dtype=np.int64)
         rank[order] = np.arange(len(order))
         codes = np.where(codes >= 0, rank[np.maximum(codes, 0)], -1)
-        uniques = uniques[order]
-    # Blank ids ("", "  ") sort before any id holding a character above the space, so
-    # only that short prefix of the sorted ids needs a look.
-    prefix = int(np.searchsorted(uniques, "!")) if len(uniques) else 0
-    blank = np.array([str(u).strip() == "" for u in uniques[:prefix]], dtype=bool)
-    if blank.any():
-        keep = np.ones(len(uniques), dtype=bool)
-        keep[:prefix] = ~blank
-        remap = np.cumsum(keep) - 1
-        remap[~keep] = -1
-        codes = np.where(codes >= 0, remap[np.maximum(codes, 0)], -1)
-        uniques = uniques[keep]
-    return codes, uniques.astype(object), codes < 0
+        text = text[order]
+    return EmployerCodes(codes, text, row_missing, row_invalid, count_lookalike_ids(text, arrow))
 
 
 def _codes_of_sorted(values: Any) -> tuple[np.ndarray, np.ndarray] | None:
@@ -596,7 +876,10 @@ def _codes_of_sorted(values: Any) -> tuple[np.ndarray, np.ndarray] | None:
             import pyarrow.compute as pc
         except ImportError:
             return None
-        text = pa.array(values, type=pa.string()) if not hasattr(values, "_pa_array") else None
+        try:
+            text = pa.array(values, type=pa.string()) if not hasattr(values, "_pa_array") else None
+        except (UnicodeEncodeError, pa.ArrowException):  # lone surrogates: not UTF-8
+            return None
         text = pa.concat_arrays(values._pa_array.chunks) if text is None else text
         if text.null_count:
             return None
@@ -608,9 +891,11 @@ def _codes_of_sorted(values: Any) -> tuple[np.ndarray, np.ndarray] | None:
         uniques = text.take(pa.array(starts)).to_numpy(zero_copy_only=False)
     elif values.dtype == object:
         try:
-            if not (values[1:] >= values[:-1]).all():
-                return None
-            change = values[1:] != values[:-1]
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                if not (values[1:] >= values[:-1]).all():
+                    return None
+                change = values[1:] != values[:-1]
         except TypeError:  # None or NaN among the ids
             return None
         starts = np.concatenate(([0], np.flatnonzero(change) + 1))
@@ -632,14 +917,10 @@ def _argsort_text(texts: np.ndarray) -> np.ndarray:
     return pc.sort_indices(pa.array(texts, type=pa.string())).to_numpy()
 
 
-def _is_missing(value: object) -> bool:
-    return value is None or (isinstance(value, float) and np.isnan(value))
-
-
 def _missing_text(series: pd.Series) -> np.ndarray:
-    missing = series.isna().to_numpy()
+    missing = np.asarray(series.isna(), dtype=bool)
     if series.dtype == object or isinstance(series.dtype, pd.StringDtype):
-        blank = series.astype(str).str.strip().to_numpy() == ""
+        blank = _text(series).str.strip().to_numpy() == ""
         missing = missing | blank
     return missing
 

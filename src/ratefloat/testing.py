@@ -17,8 +17,10 @@ Needs ``hypothesis`` (in the ``dev`` extra). Profiles: ``fast`` (CI default) and
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any, get_args
 
 import numpy as np
@@ -34,6 +36,8 @@ from .rules.model import ModifierAction, RuleTable
 
 __all__ = [
     "employer_years",
+    "corrupted_extracts",
+    "HOSTILE_VALUES",
     "rule_tables",
     "rule_table_dicts",
     "assert_matches_reference",
@@ -116,6 +120,200 @@ def employer_years(
     return frame.sample(frac=1.0, random_state=draw(st.integers(0, 2**31 - 1))).reset_index(
         drop=True
     )
+
+
+# -- corrupted populations -------------------------------------------------------------
+
+#: Values that have crashed, or could crash, a cleaning path: missing markers of every
+#: kind, extremes, wrong types, encodings, blanks, dates in odd forms, look-alike ids.
+HOSTILE_VALUES: tuple[Any, ...] = (
+    None,
+    float("nan"),
+    pd.NA,
+    pd.NaT,
+    float("inf"),
+    float("-inf"),
+    -0.0,
+    1e26,
+    -1e26,
+    1.7976931348623157e308,
+    5e-324,
+    10**400,
+    -(10**400),
+    2**63,
+    -(2**63),
+    2**64 + 1,
+    32768,
+    -32768,
+    20240301,
+    1.5,
+    -1,
+    0,
+    2024,
+    complex(5, 7),
+    True,
+    False,
+    np.int64(7),
+    np.float32(2.5),
+    np.bool_(True),
+    Decimal("12.34"),
+    Decimal("NaN"),
+    b"bytes",
+    "",
+    "  ",
+    "\u3000",
+    "\xa0",
+    "\u200b",
+    "\ud800",
+    "nan",
+    "NaN",
+    "None",
+    "1,000",
+    "1e400",
+    "－5",
+    "１２",
+    "abc",
+    "是",
+    "true",
+    "9999-12-31",
+    "0001-01-01",
+    "2024-03-01T00:00+08:00",
+    "20240301",
+    "E0000001",
+    " E0000001 ",
+    "e0000001",
+    "Ｅ0000001",
+    pd.Timestamp("2020-01-01", tz="UTC"),
+    pd.Timestamp("2020-06-30 23:30", tz="Asia/Shanghai"),
+    dt.date(2020, 1, 1),
+    dt.date(9999, 12, 31),
+    dt.datetime(2019, 5, 4, 12, 0),
+    np.datetime64("2021-02-03"),
+    np.datetime64("NaT"),
+)
+
+#: Dtypes a whole column is converted to (where the conversion succeeds).
+COLUMN_DTYPES: tuple[str, ...] = (
+    "object",
+    "Int64",
+    "Float64",
+    "boolean",
+    "category",
+    "string[pyarrow]",
+    "string[python]",
+    "str",
+    "float32",
+    "int16",
+    "int64",
+    "uint64",
+    "int64[pyarrow]",
+    "double[pyarrow]",
+    "datetime64[s]",
+)
+
+
+def _set_cell(frame: pd.DataFrame, column: str, row: int, value: Any) -> pd.DataFrame:
+    values = frame[column].astype(object).to_numpy(copy=True)
+    values[row] = value
+    return frame.assign(**{column: pd.Series(values, index=frame.index, dtype=object)})
+
+
+def _convert(frame: pd.DataFrame, column: str, dtype: str) -> pd.DataFrame:
+    try:
+        converted = frame[column].astype(dtype)
+    except Exception:  # noqa: BLE001 - an impossible conversion is simply not a corruption
+        return frame
+    return frame.assign(**{column: converted})
+
+
+@st.composite
+def _corruption(draw: st.DrawFn, frame: pd.DataFrame) -> pd.DataFrame:
+    """One corruption of ``frame`` (never in place)."""
+    columns = list(dict.fromkeys(frame.columns))
+    column = draw(st.sampled_from(columns))
+    n = len(frame)
+    kind = draw(st.integers(0, 9))
+    if kind <= 3 or n == 0:
+        # the most frequent corruption: one hostile cell (several in a row for kind 3)
+        for _ in range(1 if kind < 3 else draw(st.integers(2, 5))):
+            if n:
+                frame = _set_cell(
+                    frame,
+                    column,
+                    draw(st.integers(0, n - 1)),
+                    draw(st.sampled_from(HOSTILE_VALUES)),
+                )
+        return frame
+    if kind == 4:
+        return _convert(frame, column, draw(st.sampled_from(COLUMN_DTYPES)))
+    if kind == 5 and "employer_id" in frame:
+        # the whole employer_id column in another type: numbers, floats, mixed
+        codes = pd.factorize(frame["employer_id"].astype(str))[0]
+        form = draw(st.sampled_from(["int", "float", "mixed", "padded", "fullwidth"]))
+        if form == "int":
+            ids: Any = codes + 1
+        elif form == "float":
+            ids = (codes + 1).astype(float)
+        elif form == "mixed":
+            ids = np.array([c + 1 if c % 2 else str(c + 1) for c in codes], dtype=object)
+        elif form == "padded":
+            ids = np.array([f" {c}\u3000" for c in codes], dtype=object)
+        else:
+            ids = np.array([f"Ｅ{c}" if c % 3 == 0 else f"E{c}" for c in codes], dtype=object)
+        return frame.assign(employer_id=ids)
+    if kind == 7:
+        if draw(st.integers(0, 3)) == 0:
+            return frame.drop(columns=[column])  # a missing column
+        rows = draw(st.lists(st.integers(0, n - 1), min_size=1, max_size=3))
+        return pd.concat([frame, frame.iloc[rows]], ignore_index=True)  # repeated rows
+    if kind == 8 and "insured_since" in frame:
+        dates = pd.to_datetime(frame["insured_since"], errors="coerce", utc=True)
+        zone = draw(st.sampled_from(["UTC", "Asia/Shanghai", "America/New_York"]))
+        return frame.assign(insured_since=dates.dt.tz_convert(zone))
+    # rows in another order
+    return frame.sample(frac=1.0, random_state=draw(st.integers(0, 2**31 - 1)))
+
+
+@functools.lru_cache(maxsize=1)
+def _example_extract() -> pd.DataFrame:
+    from .examples import load_example
+
+    return load_example()
+
+
+@st.composite
+def corrupted_extracts(
+    draw: st.DrawFn, max_employers: int = 12, max_corruptions: int = 4
+) -> pd.DataFrame:
+    """Valid employer-year extracts with 1 to ``max_corruptions`` corruptions each.
+
+    The extract to corrupt is a small synthetic population (:mod:`ratefloat.synth`, every
+    column of the vocabulary) or a slice of the packaged example. The corruptions: values
+    from :data:`HOSTILE_VALUES` in one or several cells; a whole column converted to
+    another dtype (nullable, categorical, pyarrow-backed, object ...); the ids rewritten
+    (integers, floats, mixed, padded with Unicode blanks, full-width look-alikes); a
+    column duplicated or dropped; rows repeated; dates made time-zone aware; rows
+    shuffled. ``rerate()`` must reject, never crash, on every one of them (a missing or
+    duplicated column is the one :class:`SchemaError`).
+    """
+    from .synth import employer_years as synthetic
+
+    n = draw(st.integers(1, max_employers))
+    if draw(st.integers(0, 3)) == 0:
+        example = _example_extract()
+        ids = example["employer_id"].drop_duplicates()
+        first = draw(st.integers(0, len(ids) - 1))
+        chosen = example["employer_id"].isin(ids.iloc[first : first + n])
+        frame = example[chosen].reset_index(drop=True)
+    else:
+        years = draw(st.sampled_from([(2022, 2023, 2024), (2021, 2022, 2023, 2024), (2024,)]))
+        frame = synthetic(n, years, seed=draw(st.integers(0, 2**16)))
+    for _ in range(draw(st.integers(1, max_corruptions))):
+        frame = draw(_corruption(frame))
+    if draw(st.integers(0, 9)) == 0:
+        column = draw(st.sampled_from(list(frame.columns)))
+        frame = pd.concat([frame, frame[[column]]], axis=1)  # a duplicate column
+    return frame
 
 
 # -- rule tables -----------------------------------------------------------------------
