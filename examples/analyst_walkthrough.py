@@ -71,10 +71,14 @@ print(f"{extract['employer_id'].nunique():,} employers, {len(extract):,} employe
 
 # %% [markdown]
 # ## 2. Compare: what would Jiangsu-style rules do here?
+#
+# Qingdao's table was in force until 2023-12-31 (Shandong has rated province-wide since
+# 2024), so rating with it as of 2025 is a what-if, and says so: `outside_effective_dates=
+# "allow"` (each result records it in its provenance).
 
 # %%
 scenarios = {"qingdao": "cn-qingdao-2017", "jiangsu": "cn-jiangsu-2023"}
-comparison = compare(extract, scenarios, AS_OF)
+comparison = compare(extract, scenarios, AS_OF, outside_effective_dates="allow")
 comparison.grades()
 
 # %%
@@ -96,17 +100,28 @@ show(plot.transition_heatmap(comparison, "qingdao", "jiangsu"), "transitions")
 show(plot.premium_by_class(comparison), "premium-by-class")
 
 # %% [markdown]
-# ## 3. Sweep: how sensitive is income to the base rates?
+# ## 3. Sweep: where should the +20 % band start?
 #
-# The extract is validated and aggregated once; each grid point re-runs only the rules.
+# Jiangsu's numbers are named parameters with the 办法's values as defaults: the +20 % band
+# starts above a payout ratio of `raised_payout_above` = 0.5. The extract is validated and
+# aggregated once; each grid point re-runs only the rules.
 
 # %%
-grid = {"base_rate_scale": [0.8, 0.85, 0.9, 0.95, 1.0, 1.05, 1.1]}
+grid = {"raised_payout_above": [0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9]}
 swept = sweep(extract, "cn-jiangsu-2023", AS_OF, grid=grid)
-swept.groupby("base_rate_scale")[["employers", "premium"]].sum()
+swept.groupby("raised_payout_above")[["employers", "premium"]].sum()
 
 # %%
-show(plot.sweep_curve(swept, "base_rate_scale"), "sweep")
+show(plot.sweep_curve(swept, "raised_payout_above"), "sweep")
+show(plot.sweep_curve(swept, "raised_payout_above", y="grades"), "sweep-grades")
+
+# %% [markdown]
+# The base rates themselves sweep the same way (`"base_rate_scale"`: every base rate times
+# the value).
+
+# %%
+scaled = sweep(extract, "cn-jiangsu-2023", AS_OF, grid={"base_rate_scale": [0.9, 1.0, 1.1]})
+scaled.groupby("base_rate_scale")["premium"].sum()
 
 # %% [markdown]
 # ## 4. Calibrate: Jiangsu-style rules without raising income

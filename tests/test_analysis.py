@@ -124,12 +124,16 @@ def comparison(province):
         if band["id"] == "raised":
             band["when"] = "payout_ratio > 0.7 or injury_rate > 0.01"
     tables = {"current": "cn-jiangsu-2023", "proposal": proposal, "qingdao": "cn-qingdao-2017"}
-    return compare(province, tables, AS_OF), tables
+    # Qingdao's table ended 2023-12-31: a what-if with it says so explicitly.
+    return compare(province, tables, AS_OF, outside_effective_dates="allow"), tables
 
 
 def test_compare_equals_separate_rerate_runs(province, comparison):
     comp, tables = comparison
-    plain = {name: ratefloat.rerate(province, t, AS_OF).rated for name, t in tables.items()}
+    plain = {
+        name: ratefloat.rerate(province, t, AS_OF, outside_effective_dates="allow").rated
+        for name, t in tables.items()
+    }
     both = plain["current"].merge(plain["qingdao"], on="employer_id", suffixes=("_a", "_b"))
     expected = pd.crosstab(both["grade_a"], both["grade_b"])
     assert (

@@ -26,7 +26,7 @@ def extract() -> pd.DataFrame:
 
 @pytest.fixture(scope="module", params=TABLES)
 def result(request, extract):
-    return ratefloat.rerate(extract, request.param, AS_OF)
+    return ratefloat.rerate(extract, request.param, AS_OF, outside_effective_dates="allow")
 
 
 def sample_ids(result, k=6):
@@ -52,7 +52,9 @@ def rerated_grade(extract, result, employer_id, column, total):
             taken = min(edited.loc[row, column], -change)
             edited.loc[row, column] = round(edited.loc[row, column] - taken, 2)
             change += taken
-    rated = ratefloat.rerate(edited, result.table, AS_OF, params=result.params).rated
+    rated = ratefloat.rerate(
+        edited, result.table, AS_OF, params=result.params, outside_effective_dates="allow"
+    ).rated
     return int(rated.loc[rated["employer_id"] == employer_id, "grade"].iat[0])
 
 
@@ -157,7 +159,15 @@ def test_explain_shows_window_totals_and_which_side_of_or_fired(extract):
         explanation = result.explain(employer_id)
         high = next(r for r in explanation.rules if r["reason"] == "band:high")
         assert [p["holds"] for p in high["parts"]] == expected
-        assert [p["text"] for p in high["parts"]] == ["payout_ratio > 1.0", "injury_rate > 0.03"]
+        # 苏人社规〔2023〕2号: 支缴率超过100%或工伤发生率超过3%, as named parameters
+        assert [p["text"] for p in high["parts"]] == [
+            "payout_ratio > high_payout_above",
+            "injury_rate > high_injury_above",
+        ]
+        assert high["parts"][0]["values"]["high_payout_above"] == 1.0
+        assert high["parts"][1]["values"]["high_injury_above"] == 0.03
+        row = rated.set_index("employer_id").loc[employer_id]
+        assert high["parts"][0]["values"]["payout_ratio"] == row["payout_ratio"]
         window = extract[
             (extract["employer_id"] == employer_id)
             & extract["year"].between(result.window.first, result.window.last)

@@ -22,7 +22,12 @@ def objects():
         "explanation": result.explain(employer),
         "rejected": result.explain(result.rejects["employer_id"].dropna().iat[0]),
         "counterfactual": result.counterfactual(employer),
-        "comparison": compare(extract, {"a": "cn-jiangsu-2023", "b": "cn-qingdao-2017"}, AS_OF),
+        "comparison": compare(
+            extract,
+            {"a": "cn-jiangsu-2023", "b": "cn-qingdao-2017"},
+            AS_OF,
+            outside_effective_dates="allow",
+        ),
         "calibration": calibrate(extract, "cn-jiangsu-2023", AS_OF),
         "backtest": backtest(panel, "cn-jiangsu-2023", [2024], bootstraps=10),
         "table": ratefloat.load_table("cn-jiangsu-2023"),

@@ -28,6 +28,7 @@ def comparison():
         ratefloat.load_example(),
         {"jiangsu": "cn-jiangsu-2023", "qingdao": "cn-qingdao-2017"},
         AS_OF,
+        outside_effective_dates="allow",
     )
 
 

@@ -10,7 +10,14 @@ import pytest
 pytest.importorskip("matplotlib")
 
 ROOT = Path(__file__).resolve().parents[1]
-FIGURES = ["grade-distribution", "transitions", "premium-by-class", "sweep", "lorenz"]
+FIGURES = [
+    "grade-distribution",
+    "transitions",
+    "premium-by-class",
+    "sweep",
+    "sweep-grades",
+    "lorenz",
+]
 
 
 def test_walkthrough_runs_and_its_story_holds(tmp_path, monkeypatch):
@@ -25,5 +32,8 @@ def test_walkthrough_runs_and_its_story_holds(tmp_path, monkeypatch):
     assert (ginis["truth"] > ginis["jiangsu"]).all()
     assert names["backtests"]["truth"].monotone
     assert set(names["comparison"].scenarios) == {"qingdao", "jiangsu"}
+    # a later start of the +20 % band can only lower grades, hence income
+    income = names["swept"].groupby("raised_payout_above")["premium"].sum()
+    assert income.is_monotonic_decreasing and income.iloc[0] > income.iloc[-1]
     for figure in FIGURES:
         assert (tmp_path / f"{figure}.png").stat().st_size > 1000

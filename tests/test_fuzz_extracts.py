@@ -22,7 +22,7 @@ import ratefloat
 from ratefloat.ids import normalise_employer_ids
 from ratefloat.rerate import columns_read
 from ratefloat.testing import HOSTILE_VALUES, corrupted_extracts
-from test_table_national import BUILTIN_PARAMS
+from test_table_national import BUILTIN_PARAMS, IN_FORCE_AS_OF
 
 AS_OF = "2025-01-01"
 TABLES = [info.id for info in ratefloat.list_tables()]
@@ -84,6 +84,11 @@ def check_result(extract: pd.DataFrame, result: ratefloat.RerateResult) -> None:
         text.encode("utf-8")  # every reject can be written out
 
 
+def in_force(table: str) -> str:
+    """A rating date inside the table's effective dates (the corruption is the point)."""
+    return IN_FORCE_AS_OF.get(table, AS_OF)
+
+
 def rerate_checked(extract: pd.DataFrame, table: str) -> ratefloat.RerateResult | None:
     """rerate(), or None after checking that a SchemaError was the right answer."""
     params = BUILTIN_PARAMS.get(table)
@@ -94,10 +99,10 @@ def rerate_checked(extract: pd.DataFrame, table: str) -> ratefloat.RerateResult 
     doubled = [name for name in read if counts.get(name, 0) > 1]
     if missing or doubled:
         with pytest.raises(ratefloat.SchemaError) as raised:
-            ratefloat.rerate(extract, table, AS_OF, params=params)
+            ratefloat.rerate(extract, table, in_force(table), params=params)
         assert any(name in str(raised.value) for name in missing + doubled)
         return None
-    return ratefloat.rerate(extract, table, AS_OF, params=params)
+    return ratefloat.rerate(extract, table, in_force(table), params=params)
 
 
 @given(corrupted_extracts(), st.sampled_from(TABLES))
@@ -108,7 +113,7 @@ def test_corrupted_populations_reject_never_crash(extract, table):
         return
     check_result(extract, result)
     again = ratefloat.rerate(
-        extract.copy(deep=True), table, AS_OF, params=BUILTIN_PARAMS.get(table)
+        extract.copy(deep=True), table, in_force(table), params=BUILTIN_PARAMS.get(table)
     )
     pd.testing.assert_frame_equal(result.rated, again.rated, check_exact=True)
     pd.testing.assert_frame_equal(result.rejects, again.rejects, check_exact=True)

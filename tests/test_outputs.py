@@ -319,6 +319,7 @@ def test_nobody_rated_is_a_failure_that_keeps_the_previous_set(references, tmp_p
                 "cn-jiangsu-2023",
                 "--as-of",
                 "2040-01-01",
+                "--allow-outside-effective-dates",  # a window with no data, not a date check
                 "--quiet",
                 "-o",
                 str(out / "rated.csv"),

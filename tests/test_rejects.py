@@ -27,6 +27,9 @@ from ratefloat import ParameterError, RuleTableError, SchemaError
 JIANGSU = "cn-jiangsu-2023"
 QINGDAO = "cn-qingdao-2017"
 AS_OF = "2025-01-01"
+#: These tests check the extract, not the table's dates: cn-qingdao-2017 ends 2023-12-31,
+#: so it is rated out of force, explicitly.
+ANY_DATES = {"outside_effective_dates": "allow"}
 
 
 def base_extract(rules: str = JIANGSU) -> pd.DataFrame:
@@ -186,7 +189,7 @@ def test_reject_reason(rules, mutate, reason, column, value, row):
     """The employer with the bad cell is rejected once, naming reason, column, value and
     row position; the other employers are rated; nothing is lost."""
     frame = mutate(base_extract(rules))
-    result = ratefloat.rerate(frame, rules=rules, as_of=AS_OF)
+    result = ratefloat.rerate(frame, rules=rules, as_of=AS_OF, **ANY_DATES)
 
     mine = result.rejects[result.rejects["employer_id"] == "E2"]
     assert len(mine) == 1, result.rejects
@@ -325,7 +328,7 @@ def test_missing_required_column(rules, column):
     """A missing required column raises SchemaError whose message names the column."""
     frame = base_extract(rules).drop(columns=[column])
     with pytest.raises(SchemaError, match=rf"\b{column}\b"):
-        ratefloat.rerate(frame, rules=rules, as_of=AS_OF)
+        ratefloat.rerate(frame, rules=rules, as_of=AS_OF, **ANY_DATES)
 
 
 def test_optional_column_may_be_absent():
@@ -404,6 +407,7 @@ def test_unknown_param_suggests():
             base_extract(QINGDAO),
             rules=QINGDAO,
             as_of=AS_OF,
+            **ANY_DATES,
             params={"not_floated_class": [1, 2]},
         )
     message = str(raised.value)
@@ -412,9 +416,18 @@ def test_unknown_param_suggests():
 
 
 def test_param_for_a_table_without_parameters():
+    qingdao = ratefloat.load_table(QINGDAO)
+    defaults = {name: spec.default for name, spec in qingdao.parameters.items()}
+    table = qingdao.with_parameters(defaults).model_dump(mode="json", exclude_none=True)
+    del table["parameters"]
+    table["eligibility"] = []  # its rules read parameters
     with pytest.raises(ParameterError, match=r"no parameter 'not_floated_classes'.*none"):
         ratefloat.rerate(
-            base_extract(), rules=JIANGSU, as_of=AS_OF, params={"not_floated_classes": [1]}
+            base_extract(QINGDAO),
+            rules=table,
+            as_of=AS_OF,
+            params={"not_floated_classes": [1]},
+            **ANY_DATES,
         )
 
 
@@ -435,6 +448,7 @@ def test_param_of_wrong_type(value):
             base_extract(QINGDAO),
             rules=QINGDAO,
             as_of=AS_OF,
+            **ANY_DATES,
             params={"not_floated_classes": value},
         )
 
@@ -445,11 +459,15 @@ def test_missing_required_param():
     table = ratefloat.load_table(QINGDAO).model_dump(mode="json", exclude_none=True)
     del table["parameters"]["not_floated_classes"]["default"]
     with pytest.raises(ParameterError) as raised:
-        ratefloat.rerate(base_extract(QINGDAO), rules=table, as_of=AS_OF)
+        ratefloat.rerate(base_extract(QINGDAO), rules=table, as_of=AS_OF, **ANY_DATES)
     message = str(raised.value)
     assert "not_floated_classes" in message
     assert "params=" in message
     result = ratefloat.rerate(
-        base_extract(QINGDAO), rules=table, as_of=AS_OF, params={"not_floated_classes": [1]}
+        base_extract(QINGDAO),
+        rules=table,
+        as_of=AS_OF,
+        params={"not_floated_classes": [1]},
+        **ANY_DATES,
     )
     assert len(result.rated) == 3

@@ -10,10 +10,13 @@ import pandas as pd
 import ratefloat
 from ratefloat import RejectReason
 
+#: A date in force for cn-qingdao-2017 (2017-01-01 … 2023-12-31); its window is 2022.
+QINGDAO_IN_FORCE = "2023-01-01"
+
 
 def extract(rows):
     base = {
-        "year": 2024,
+        "year": 2022,
         "avg_insured": 10.0,
         "contributions": 1000.0,
         "payouts": 0.0,
@@ -35,7 +38,7 @@ def test_classes_come_from_the_industry_code():
         ]
     )
     result = ratefloat.rerate(
-        frame, "cn-qingdao-2017", "2025-01-01", classification="cn-mohrss-2015"
+        frame, "cn-qingdao-2017", QINGDAO_IN_FORCE, classification="cn-mohrss-2015"
     )
     classes = dict(zip(result.rated["employer_id"], result.rated["risk_class"], strict=True))
     assert classes == {"mine": 8, "software": 1, "builder": 6}
@@ -45,7 +48,7 @@ def test_classes_come_from_the_industry_code():
 def test_a_given_risk_class_is_replaced():
     frame = extract([{"employer_id": "mine", "industry_code": "06", "risk_class": 2}])
     result = ratefloat.rerate(
-        frame, "cn-qingdao-2017", "2025-01-01", classification="cn-mohrss-2015"
+        frame, "cn-qingdao-2017", QINGDAO_IN_FORCE, classification="cn-mohrss-2015"
     )
     assert result.rated["risk_class"].tolist() == [8]
 
@@ -53,14 +56,14 @@ def test_a_given_risk_class_is_replaced():
 def test_unknown_code_rejects_the_whole_employer_with_its_reason():
     frame = extract(
         [
-            {"employer_id": "odd", "industry_code": "06", "year": 2023},
-            {"employer_id": "odd", "industry_code": "99", "year": 2024},
+            {"employer_id": "odd", "industry_code": "06", "year": 2021},
+            {"employer_id": "odd", "industry_code": "99", "year": 2022},
             {"employer_id": "fine", "industry_code": "65"},
             {"employer_id": "blank", "industry_code": None},
         ]
     )
     result = ratefloat.rerate(
-        frame, "cn-qingdao-2017", "2025-01-01", classification="cn-mohrss-2015"
+        frame, "cn-qingdao-2017", QINGDAO_IN_FORCE, classification="cn-mohrss-2015"
     )
     assert result.rated["employer_id"].tolist() == ["fine"]
     rejects = result.rejects.set_index("employer_id")

@@ -198,3 +198,18 @@ def test_fatal_accident_after_a_cut(values, grade, rate_, expected):
     the top grade); ≥ 3 deaths or the warning list → top grade (incentive policy [S2]);
     +20/+50 % read as one/two grades up [I]. Class 4, base 0.9 %."""
     check(rate(**values), grade, rate_, expected)
+
+
+@pytest.mark.parametrize(
+    ("params", "rate_"),
+    [
+        pytest.param({}, 0.0072, id="level 1: -20% of 0.9% = 0.72%"),
+        pytest.param({"level_1_factor": 0.7}, 0.0063, id="variant -30% = 0.63%"),
+    ],
+)
+def test_incentive_factors_are_parameters(params, rate_):
+    """Level 1 → −20 % (the incentive policy [S2]) is the parameter level_1_factor (default
+    0.8); a variant at 0.7 charges 0.63 %."""
+    rows = employer("A", years=(2024,), defaults=CLEAN, safety_level=1)
+    row = rate_one(rows, rules=RULES, params=params)
+    check(row, 0, rate_, ["band:otherwise", "modifier:level-1-minus-20"])

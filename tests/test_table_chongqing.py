@@ -172,3 +172,44 @@ def test_previous_rate_is_required():
     assert result.rated.empty
     assert list(result.rejects["reason"]) == ["MISSING_VALUE"]
     assert list(result.rejects["column"]) == ["current_rate"]
+
+
+def test_class_3_at_the_stand_in_base_cannot_float_down():
+    """Recheck of the floors (暂行管理办法 [S2]): the class-3 floor 2.0 % equals the stand-in
+    class-3 base (national 3-class 2.0 % [I]), so a class-3 employer that paid 2.0 % and had
+    no payouts gets 2.0 % × 50 % = 1.0 %, floored back to 2.0 % (the table's notes flag it)."""
+    row = rate(risk_class=3, current_rate=0.02, payouts=0)
+    check(row, -2, 0.02, ["band:zero", "bound:min-rate"])
+    table = ratefloat.load_table(RULES)
+    assert table.classes[3].base_rate == table.bounds.per_class[3].min_rate.value
+    assert "cannot float down" in (table.source.notes or "")
+
+
+@pytest.mark.parametrize(
+    ("params", "payouts", "grade", "rate_", "expected"),
+    [
+        pytest.param(AT_130, 5_000, 0, 0.014, ["band:unchanged-gap"], id="50% -> unchanged"),
+        pytest.param(
+            {**AT_130, "up_1_from": 0.5},
+            5_000,
+            1,
+            0.0154,
+            ["band:from-110"],
+            id="variant: from 50% -> x 110%",
+        ),
+        pytest.param(
+            {**AT_130, "factor_up_1": 1.05},
+            11_000,
+            1,
+            0.0147,
+            ["band:from-110"],
+            id="variant: 110% -> x 105% = 1.47%",
+        ),
+    ],
+)
+def test_the_gap_and_the_factors_are_parameters(params, payouts, grade, rate_, expected):
+    """The unchanged gap (10 %, 110 %) is not stated by the source [I]: its ends and every
+    factor are parameters with the source's numbers as defaults ("[110 %, 120 %) → × 110 %"
+    [S2]), so an analyst can try another reading. Fails on the old table (no such
+    parameters)."""
+    check(rate(params=params, payouts=payouts), grade, rate_, expected)

@@ -177,3 +177,25 @@ def test_class_1_not_floated():
     """Class 1 not floated (劳社部发〔2003〕29号 [S2]; [I] for Fuzhou): base 0.5 %."""
     row = rate(risk_class=1, **UP)
     check(row, 0, 0.005, ["eligibility:class-not-floated"])
+
+
+@pytest.mark.parametrize(
+    ("params", "grade", "expected"),
+    [
+        pytest.param({}, 0, ["band:otherwise"], id="4.0 permille/yr < 4.5 -> unchanged"),
+        pytest.param({"up_disabled_min": 4.0}, 1, ["band:up"], id="variant 4.0 -> up one"),
+    ],
+)
+def test_source_thresholds_are_parameters(params, grade, expected):
+    """Spending > 70 % and disabled workers "4.5 ‰以上" (ydliyang.com [S2]) are parameters with
+    these defaults: 75 % and 4.0 ‰ a year stay unchanged; up_disabled_min=4.0 moves up."""
+    rows = employer(
+        "A",
+        years=(2023, 2024),
+        defaults=DEFAULTS,
+        payouts=[7_500, 7_500],
+        disability_7_10=[4, 4],
+    )
+    row = rate_one(rows, rules=RULES, params=params)
+    assert int(row["grade"]) == grade
+    assert reasons(row) == expected

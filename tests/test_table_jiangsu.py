@@ -347,36 +347,60 @@ NEW_EMPLOYER_CASES = [
         {"insured_since": "2023-03-01", "payouts": [12_000, 12_000]},
         0,
         ["eligibility:new-employer"],
-        id="first insured 2023-03-01 (22 months), payout ratio 120% -> not floated, base",
+        id="first insured 2023-03-01 (19 months to 2024-09-30), payout ratio 120% -> base",
     ),
     pytest.param(
         {"insured_since": "2023-03-01"},
         0,
         ["eligibility:new-employer"],
-        id="first insured 2023-03-01 (22 months), both zero -> not floated, base",
-    ),
-    pytest.param(
-        {"insured_since": "2023-01-02"},
-        0,
-        ["eligibility:new-employer"],
-        id="first insured 2023-01-02 (one day short of 2 years) -> not floated",
+        id="first insured 2023-03-01 (19 months), both zero -> not floated, base",
     ),
     pytest.param(
         {"insured_since": "2023-01-01"},
+        0,
+        ["eligibility:new-employer"],
+        id="first insured 2023-01-01 (21 months to the window's end) -> not floated",
+    ),
+    pytest.param(
+        {"insured_since": "2022-10-02"},
+        0,
+        ["eligibility:new-employer"],
+        id="first insured 2022-10-02 (one day short of 2 years at the window's end)",
+    ),
+    pytest.param(
+        {"insured_since": "2022-10-01"},
         -1,
         ["band:zero-cycle"],
-        id="first insured 2023-01-01 (exactly 2 years) -> floated, 80%",
+        id="first insured 2022-10-01 (2 years at the window's end) -> floated, 80%",
     ),
 ]
 
 
 @pytest.mark.parametrize(("values", "grade", "expected"), NEW_EMPLOYER_CASES)
 def test_new_employer_under_two_years(values, grade, expected):
-    """ "首次参保且缴费不满2年的用人单位不实行费率浮动" (苏人社规〔2023〕2号
-    [S]). Months counted from the first insured date to 2025-01-01. Class 4, base 0.9 %."""
+    """ "首次参保且缴费不满2年的用人单位不实行费率浮动" (苏人社规〔2023〕2号 第五条 [S]). The
+    text does not say to which date the two years run; the table counts them to the end of
+    the indicator window, 2024-09-30 this round (3 months before the 2025-01-01 rates; the
+    450号 notices [S]) [I]. Class 4, base 0.9 %. The 2023-01-01 case fails on the old table,
+    which counted to as_of."""
     row = rate_one(employer("A", **values))
     rate = {0: 0.009, -1: 0.0072}[grade]
     check(row, grade, {0: 1.0, -1: 0.8}[grade], rate, expected)
+
+
+@pytest.mark.parametrize(
+    ("insured_since", "grade"),
+    [
+        pytest.param("2023-01-02", 0, id="2023-01-02 (one day short of 2 years to as_of)"),
+        pytest.param("2023-01-01", -1, id="2023-01-01 (2 years to as_of) -> floated"),
+    ],
+)
+def test_new_employer_counted_to_as_of(insured_since, grade):
+    """The other reading: new_employer_months_before_as_of=0 counts the two years to as_of
+    (2025-01-01)."""
+    params = {"new_employer_months_before_as_of": 0}
+    row = rate_one(employer("A", insured_since=insured_since), params=params)
+    assert int(row["grade"]) == grade
 
 
 def test_not_first_insured_with_one_year_of_rows_is_floated_on_that_year():
@@ -436,10 +460,11 @@ def test_window_years(values, grade, expected):
 
 
 def test_window_moves_with_as_of():
-    """With as_of 2027-01-01 the cycle is 2025 + 2026 and the previous one 2023 + 2024
-    (苏人社规〔2023〕2号 [S], same 2-year cycle). 2022 (payouts) is outside both → 50 %."""
-    rows = employer("A", years=(2022, 2023, 2024, 2025, 2026), payouts=[50_000, 0, 0, 0, 0])
-    row = rate_one(rows, as_of="2027-01-01")
+    """With as_of 2026-12-31 (the table's last day in force) the cycle is 2024 + 2025 and the
+    previous one 2022 + 2023 (苏人社规〔2023〕2号 [S], same 2-year cycle). 2021 (payouts) is
+    outside both → 50 %."""
+    rows = employer("A", years=(2021, 2022, 2023, 2024, 2025), payouts=[50_000, 0, 0, 0, 0])
+    row = rate_one(rows, as_of="2026-12-31")
     check(row, -2, 0.5, 0.0045, ["band:zero-two-cycles"])
 
 

@@ -32,6 +32,9 @@ from ratefloat.testing import assert_matches_reference
 
 RULES = "cn-national-2015"
 AS_OF = "2025-01-01"
+#: Tables not in force on AS_OF, rated on a day they were (with known base rates) whose
+#: window lies in the population's years.
+IN_FORCE_AS_OF = {"cn-qingdao-2017": "2023-01-01", "cn-shenzhen-2018": "2022-01-01"}
 AGENCY = {
     "grade_50_max": 0.2,
     "grade_80_max": 0.5,
@@ -336,7 +339,8 @@ def test_every_builtin_table_rates_a_synthetic_population(table_id, population):
     table = ratefloat.load_table(table_id)
     params = _fill_params(table)
     frame = _fill_columns(population, table)
-    result = ratefloat.rerate(frame, rules=table_id, as_of=AS_OF, params=params)
+    as_of = IN_FORCE_AS_OF.get(table_id, AS_OF)
+    result = ratefloat.rerate(frame, rules=table_id, as_of=as_of, params=params)
     employers = frame["employer_id"].nunique()
     assert len(result.rated) + len(result.rejects) == employers
     assert len(result.rated) > 0
@@ -347,7 +351,7 @@ def test_every_builtin_table_rates_a_synthetic_population(table_id, population):
     known = frame[frame["risk_class"].isin(list(table.classes))]
     first = known["employer_id"].drop_duplicates().head(40)
     subset = known[known["employer_id"].isin(first)].reset_index(drop=True)
-    assert_matches_reference(subset, table_id, AS_OF, params)
+    assert_matches_reference(subset, table_id, as_of, params)
 
 
 def test_required_parameters_are_the_ones_this_file_supplies():
@@ -358,3 +362,28 @@ def test_required_parameters_are_the_ones_this_file_supplies():
         BUILTIN_PARAMS
     )
     assert needing == set(BUILTIN_PARAMS)
+
+
+@pytest.mark.parametrize(
+    ("params", "payouts", "current", "grade"),
+    [
+        pytest.param(AGENCY, 15_000, 0, 1, id="150% is not > 150% -> 120%"),
+        pytest.param({**AGENCY, "up_inclusive": True}, 15_000, 0, 2, id=">= 150% -> 150%"),
+        pytest.param(AGENCY, 2_000, 0, -2, id="20% <= 20% -> 50%"),
+        pytest.param({**AGENCY, "down_inclusive": False}, 2_000, 0, -1, id="20% -> 80%"),
+        pytest.param(
+            {**ONE_GRADE, "up_inclusive": True}, 15_000, 1, 2, id="one grade: 120% -> 150%"
+        ),
+        pytest.param(ONE_GRADE, 15_000, 2, 1, id="one grade: 150% -> 120% (not >)"),
+        pytest.param(
+            {**ONE_GRADE, "down_inclusive": False}, 5_000, 0, 0, id="one grade: 50% stays"
+        ),
+    ],
+)
+def test_inclusive_side_of_the_thresholds(params, payouts, current, grade):
+    """71号 leaves the thresholds to the pooling area, and rules differ on which side each
+    belongs to (Huainan 2011 "大于等于120%" → 150 %, kxbgw.cn/jiaofei/3041.html [S]; Qingdao
+    "支缴率小于等于120%"): up_inclusive / down_inclusive choose, for the target grade and for
+    the one-grade move alike. Fails on the old table (fixed ≤ / >)."""
+    row = rate(params=params, payouts=payouts, current_grade=current)
+    assert int(row["grade"]) == grade

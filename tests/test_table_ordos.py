@@ -259,3 +259,31 @@ def test_safety_award_is_a_required_column():
     """The city-level safety award (Ordos rule [S2]) has no default: the agency supplies it."""
     assert "safety_award" in ratefloat.required_columns(RULES)
     assert "current_grade" in ratefloat.required_columns(RULES)
+
+
+def test_award_at_city_level_or_above():
+    """The full text reads "获得市级以上(含市级)安全生产奖" (shebaodata.com [S2]): a provincial or
+    national award counts as well as a city one. The table's safety_award column says so
+    (the old table asked for a city-level award only)."""
+    spec = ratefloat.load_table(RULES).inputs["safety_award"]
+    assert "市级以上(含市级)" in (spec.description or "")
+    assert "provincial or national" in (spec.description or "")
+
+
+@pytest.mark.parametrize(
+    ("params", "grade", "expected"),
+    [
+        pytest.param({}, 0, ["band:otherwise"], id="3 accidents 7-10 < 4 -> base"),
+        pytest.param(
+            {"class_1_up_7_10": 3}, 1, ["band:class-1-up"], id="variant 3 accidents -> 120%"
+        ),
+    ],
+)
+def test_counts_are_parameters(params, grade, expected):
+    """ "发生4起…7-10级" (以上, ≥) is the parameter class_1_up_7_10 (default 4): 3 accidents
+    leave a class-1 employer at base; a variant with 3 raises it. Fails on the old table
+    (no such parameter)."""
+    rows = employer("A", years=(2024,), defaults=DEFAULTS, risk_class=1, disability_7_10=3)
+    row = rate_one(rows, rules=RULES, params=params)
+    assert int(row["grade"]) == grade
+    assert reasons(row) == expected

@@ -18,7 +18,9 @@ Every expected number below is worked out by hand from those texts:
 * base rates from 2017-01-01 ((b) [S2]): class 1 … 8 = 0.2, 0.34, 0.6, 0.77, 0.94,
   1.1, 1.36, 1.62 %;
 * grades ((a) [S2]): up two (120 %, 150 %), down only one (80 %);
-* window: 上年度, one year ((d) [S]): for as_of 2025-01-01 the year 2024;
+* window: 上年度, one year ((d) [S]): for as_of 2023-01-01 the year 2022;
+* in force 2017-01-01 … 2023-12-31: from 2024 Shandong's province-wide policy applies
+  (鲁人社发〔2023〕18号, 鲁人社函〔2025〕5号), so every example rates as of 2023-01-01;
 * 支缴率 = benefits paid for the employer's injuries in the year ÷ premiums actually paid
   ((d) [S]).
 
@@ -34,28 +36,34 @@ yes                > 120 %, ≤ 300 %    120 %
 yes                > 300 %             150 %
 =================  ==================  ======
 
-The default employer is class 4 (0.77 %), pays 10,000 yuan in 2024, 100 insured, no
+The default employer is class 4 (0.77 %), pays 10,000 yuan in 2022, 100 insured, no
 payouts, no injuries, no arrears/fraud/concealment, insured since 2010.
 """
 
 from __future__ import annotations
 
+import json
 import math
 
 import pytest
 
-from helpers import QINGDAO_FLAGS, employer, rate_one, reasons
+import ratefloat
+from helpers import QINGDAO_FLAGS, employer, extract, rate_one, reasons
+from ratefloat.cli import main
 
 RULES = "cn-qingdao-2017"
 
 
-def qingdao(years=(2024,), **values):
+def qingdao(years=(2022,), **values):
     """Rows of one Qingdao employer "A" (flags default to false)."""
     return employer("A", years=years, defaults=QINGDAO_FLAGS, **values)
 
 
-def rate(rows, params=None):
-    return rate_one(rows, rules=RULES, params=params)
+AS_OF = "2023-01-01"
+
+
+def rate(rows, params=None, as_of=AS_OF):
+    return rate_one(rows, rules=RULES, as_of=as_of, params=params)
 
 
 def check(row, grade, multiplier, rate_, expected_reasons):
@@ -163,7 +171,6 @@ def test_five_rows(values, grade, multiplier, rate_, expected):
 @pytest.mark.parametrize(
     ("risk_class", "base", "down", "top"),
     [
-        pytest.param(2, 0.0034, 0.00272, 0.0051, id="class 2: 0.34% -> 0.272% / 0.51%"),
         pytest.param(3, 0.0060, 0.00480, 0.0090, id="class 3: 0.6% -> 0.48% / 0.9%"),
         pytest.param(4, 0.0077, 0.00616, 0.01155, id="class 4: 0.77% -> 0.616% / 1.155%"),
         pytest.param(5, 0.0094, 0.00752, 0.0141, id="class 5: 0.94% -> 0.752% / 1.41%"),
@@ -175,7 +182,7 @@ def test_five_rows(values, grade, multiplier, rate_, expected):
 def test_rates_per_class(risk_class, base, down, top):
     """Qingdao 2017 base rates 0.2, 0.34, 0.6, 0.77, 0.94, 1.1, 1.36, 1.62 %
     (青人社发〔2016〕70号 [S2]) × 80 % / 100 % / 150 % (the 2015 rule [S2]);
-    with the default parameter, classes 2–8 float."""
+    with the default parameter, classes 3–8 float."""
     at_base = rate(qingdao(risk_class=risk_class, payouts=15_000.0))
     assert float(at_base["base_rate"]) == pytest.approx(base, abs=1e-12)
     check(at_base, 0, 1.0, base, ["band:no-injury-high"])
@@ -215,37 +222,83 @@ NOT_FLOATED_PARAM_CASES = [
     ("risk_class", "grade", "multiplier", "rate_", "expected"), NOT_FLOATED_PARAM_CASES
 )
 def test_not_floated_classes_1_and_2(risk_class, grade, multiplier, rate_, expected):
-    """ "Classes 1 and 2: no floating; classes 3–8 float" (the ordinance text
-    [S], attributed to Qingdao 2016 [I]), selected with params not_floated_classes=[1, 2].
-    Employer with no new injury and 支缴率 0 (80 % where floated)."""
-    row = rate(qingdao(risk_class=risk_class), params={"not_floated_classes": [1, 2]})
+    """第三条 "用人单位属于一类、二类行业的,按行业基准费率缴费,不实行费率浮动。用人单位属三类至
+    八类行业的,实行费率浮动" (the 8-class-era ordinance text (d) [S], attributed to Qingdao
+    2016 [I]; the 2018 summary (c) is silent on classes): the default. Employer with no new
+    injury and 支缴率 0 (80 % where floated). Fails on the old default [1] (class 2 got 80 %)."""
+    row = rate(qingdao(risk_class=risk_class))
     check(row, grade, multiplier, rate_, expected)
+
+
+@pytest.mark.parametrize(
+    ("risk_class", "base", "down", "top"),
+    [pytest.param(2, 0.0034, 0.00272, 0.0051, id="class 2: 0.34% -> 0.272% / 0.51%")],
+)
+def test_class_2_floats_when_only_class_1_is_excluded(risk_class, base, down, top):
+    """The 2015 (3-class era) rule floated "二、三类行业" (a) [S2]: params
+    not_floated_classes=[1] floats class 2 at 0.34 % × 80 % / 100 % / 150 %."""
+    params = {"not_floated_classes": [1]}
+    at_base = rate(qingdao(risk_class=risk_class, payouts=15_000.0), params=params)
+    check(at_base, 0, 1.0, base, ["band:no-injury-high"])
+    check(
+        rate(qingdao(risk_class=risk_class), params=params), -1, 0.8, down, ["band:no-injury-low"]
+    )
+    high = rate(qingdao(risk_class=risk_class, payouts=40_000.0, injuries=1), params=params)
+    check(high, 2, 1.5, top, ["band:injury-high"])
+
+
+def test_not_in_force_after_2023_and_refused_by_default():
+    """Since 2024-01-01 Shandong runs one province-wide rate policy (鲁人社发〔2023〕18号) and
+    鲁人社函〔2025〕5号 makes Qingdao apply the provincial base rates (−20 % in 2025): the
+    table ends 2023-12-31 and a 2025 rating with it is refused, naming the dates."""
+    with pytest.raises(ratefloat.ParameterError) as caught:
+        rate(qingdao(years=(2024,)), as_of="2025-01-01")
+    message = str(caught.value)
+    for needle in ("cn-qingdao-2017", "2017-01-01", "2023-12-31", "2025-01-01"):
+        assert needle in message
+
+
+def test_out_of_force_allowed_and_recorded():
+    """With outside_effective_dates="allow" (backtests) the table rates and the result
+    records that it was used out of force."""
+    result = ratefloat.rerate(
+        extract(qingdao(years=(2024,))),
+        rules=RULES,
+        as_of="2025-01-01",
+        outside_effective_dates="allow",
+    )
+    assert float(result.rated.iloc[0]["rate"]) == pytest.approx(0.00616, abs=1e-12)
+    assert "2023-12-31" in result.out_of_force
+    assert result.rated.attrs["table_in_force"].startswith("no: ")
+    in_force = ratefloat.rerate(extract(qingdao()), rules=RULES, as_of=AS_OF)
+    assert in_force.out_of_force is None
+    assert in_force.rated.attrs["table_in_force"] == "yes"
 
 
 NEW_EMPLOYER_CASES = [
     pytest.param(
-        {"insured_since": "2024-03-01", "payouts": 40_000.0, "injuries": 2},
+        {"insured_since": "2022-03-01", "payouts": 40_000.0, "injuries": 2},
         0,
         ["eligibility:new-employer"],
-        id="insured 2024-03-01 (10 months), payout ratio 400% -> base",
+        id="insured 2022-03-01 (10 months), payout ratio 400% -> base",
     ),
     pytest.param(
-        {"insured_since": "2024-03-01"},
+        {"insured_since": "2022-03-01"},
         0,
         ["eligibility:new-employer"],
-        id="insured 2024-03-01 (10 months), no injury -> base, not 80%",
+        id="insured 2022-03-01 (10 months), no injury -> base, not 80%",
     ),
     pytest.param(
-        {"insured_since": "2024-01-02"},
+        {"insured_since": "2022-01-02"},
         0,
         ["eligibility:new-employer"],
-        id="insured 2024-01-02 (one day short of a year) -> base",
+        id="insured 2022-01-02 (one day short of a year) -> base",
     ),
     pytest.param(
-        {"insured_since": "2024-01-01"},
+        {"insured_since": "2022-01-01"},
         -1,
         ["band:no-injury-low"],
-        id="insured 2024-01-01 (a full year) -> floated, 80%",
+        id="insured 2022-01-01 (a full year) -> floated, 80%",
     ),
 ]
 
@@ -273,7 +326,7 @@ FLAGS = [
 def test_flag_bars_the_down_float(flag):
     """Arrears, benefit fraud and under-reported payroll/headcount → no down-float
     (the 2018 summary [S2]). No new injury, 支缴率 0 would be 80 %; with the flag set in
-    2024 → base 0.77 %."""
+    2022 → base 0.77 %."""
     row = rate(qingdao(**{flag: True}))
     check(row, 0, 1.0, 0.0077, ["band:no-injury-low", f"modifier:{flag}-no-down"])
 
@@ -301,9 +354,9 @@ def test_flags_given_as_text():
 
 
 def test_window_is_the_previous_year_only():
-    """上年度 = one year (the ordinance text [S]): for 2025 rates only 2024 counts. 2023
-    (3 injuries, 支缴率 500 %) and 2025 (same) are ignored; 2024 is clean → 80 %."""
-    rows = qingdao(years=(2023, 2024, 2025), payouts=[50_000.0, 0.0, 50_000.0], injuries=[3, 0, 3])
+    """上年度 = one year (the ordinance text [S]): for 2023 rates only 2022 counts. 2021
+    (3 injuries, 支缴率 500 %) and 2023 (same) are ignored; 2022 is clean → 80 %."""
+    rows = qingdao(years=(2021, 2022, 2023), payouts=[50_000.0, 0.0, 50_000.0], injuries=[3, 0, 3])
     check(rate(rows), -1, 0.8, 0.00616, ["band:no-injury-low"])
 
 
@@ -321,3 +374,38 @@ def test_payouts_on_zero_contributions_without_injury_is_the_above_120_row():
     row = rate(qingdao(contributions=0.0, payouts=5_000.0))
     assert math.isinf(float(row["payout_ratio"]))
     check(row, 0, 1.0, 0.0077, ["band:no-injury-high"])
+
+
+def test_cli_refuses_out_of_force_and_allows_with_the_flag(tmp_path, capsys):
+    """The command line: exit 78 (configuration) naming the dates; with
+    --allow-outside-effective-dates it rates and the manifest says the table was not in
+    force."""
+    path = tmp_path / "extract.csv"
+    extract(qingdao(years=(2024,))).to_csv(path, index=False)
+    args = ["rerate", str(path), "--rules", RULES, "--as-of", "2025-01-01", "--quiet"]
+    assert main([*args, "-o", str(tmp_path / "refused.csv")]) == 78
+    assert "2023-12-31" in capsys.readouterr().err
+    output = tmp_path / "rated.csv"
+    assert main([*args, "-o", str(output), "--allow-outside-effective-dates"]) == 0
+    manifest = json.loads((tmp_path / "rated.manifest.json").read_text(encoding="utf-8"))
+    assert manifest["table_in_force"].startswith("no: ")
+
+
+@pytest.mark.parametrize(
+    ("params", "grade", "expected"),
+    [
+        pytest.param({}, 1, ["band:injury-mid"], id="250% with an injury -> 120%"),
+        pytest.param({"payout_low_max": 3.0, "payout_high_max": 4.0}, 0, ["band:injury-low"]),
+        pytest.param({"payout_high_max": 2.0}, 2, ["band:injury-high"], id="variant 200%"),
+        pytest.param({"multiplier_up_1": 1.3}, 1, ["band:injury-mid"], id="variant 130%"),
+    ],
+)
+def test_source_numbers_are_parameters(params, grade, expected):
+    """第五条 "大于120%、小于等于300%…上浮至120%" [S]: 120 %, 300 % and the multipliers are
+    parameters with the source's numbers as defaults (payout_low_max, payout_high_max,
+    multiplier_up_1, …). 支缴率 25,000 ÷ 10,000 = 250 % with one injury, class 4 0.77 %."""
+    row = rate(qingdao(payouts=25_000.0, injuries=1), params=params)
+    assert int(row["grade"]) == grade
+    assert reasons(row) == expected
+    if "multiplier_up_1" in params:
+        assert float(row["rate"]) == pytest.approx(0.0077 * 1.3, abs=1e-9)

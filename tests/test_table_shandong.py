@@ -132,3 +132,116 @@ def test_floor_is_the_cut_class_1_base():
     2 at 50 % is 0.32 % × 0.5 = 0.16 %, exactly the cut class-1 base, so it does not bind."""
     row = rate("2025-03-01", 2024, risk_class=2, payouts=0)
     check(row, -2, 0.0032, 0.0016, ["band:payout-50", "cut:lu-2025-cut"])
+
+
+# --------------------------------------------------------------------------------------
+# 工伤发生率 thresholds (the seed) and the inclusive side of each threshold
+# --------------------------------------------------------------------------------------
+
+#: Illustrative injury-rate thresholds (from no source): ≤ 0.5 % and ≤ 1 % for the down
+#: grades, > 2 % and > 3 % for the up grades.
+INJURY = {
+    **AGENCY,
+    "use_injury_rate": True,
+    "injury_50_max": 0.005,
+    "injury_80_max": 0.01,
+    "injury_120_above": 0.02,
+    "injury_150_above": 0.03,
+}
+
+
+def rated(params, **values):
+    rows = employer("A", years=(2024,), **values)
+    return rate_one(rows, rules=RULES, as_of="2025-03-01", params=params)
+
+
+@pytest.mark.parametrize(
+    ("values", "grade", "rate_", "expected"),
+    [
+        pytest.param(
+            {"payouts": 0, "injuries": 4},
+            2,
+            0.0108,
+            ["band:payout-150", "cut:lu-2025-cut"],
+            id="4 % > 3 % -> 150%",
+        ),
+        pytest.param(
+            {"payouts": 0, "injuries": 3},
+            1,
+            0.00864,
+            ["band:payout-120", "cut:lu-2025-cut"],
+            id="3 % -> 120%",
+        ),
+        pytest.param(
+            {"payouts": 0, "injuries": 1},
+            -1,
+            0.00576,
+            ["band:payout-80", "cut:lu-2025-cut"],
+            id="1 % -> 80%",
+        ),
+        pytest.param(
+            {"payouts": 0, "injuries": 0},
+            -2,
+            0.0036,
+            ["band:payout-50", "cut:lu-2025-cut"],
+            id="0 -> 50%",
+        ),
+    ],
+)
+def test_injury_rate_thresholds_from_the_seed(values, grade, rate_, expected):
+    """鲁人社字〔2021〕73号 三(六) [S]: "根据用人单位工伤发生率、工伤保险支缴率等因素对用人单位
+    费率实施浮动". With use_injury_rate (illustrative thresholds), 100 insured, 支缴率 0:
+    4 injuries (4 %) → 150 %, 3 (3 %, not above 3 %) → 120 %, 1 (1 %, above the 0.5 % of
+    50 %) → 80 %, none → 50 %; 2025 class-4 base 0.72 %. Fails on the old table (no such
+    parameters)."""
+    check(rated(INJURY, **values), grade, 0.0072, rate_, expected)
+
+
+def test_injury_rate_is_not_read_by_default():
+    """Without use_injury_rate the 支缴率 alone decides: 4 injuries, 支缴率 0 → 50 %."""
+    check(
+        rated(AGENCY, payouts=0, injuries=4),
+        -2,
+        0.0072,
+        0.0036,
+        ["band:payout-50", "cut:lu-2025-cut"],
+    )
+
+
+@pytest.mark.parametrize(
+    ("params", "payouts", "grade", "expected"),
+    [
+        pytest.param(
+            AGENCY,
+            15_000,
+            1,
+            ["band:payout-120", "cut:lu-2025-cut"],
+            id="150% is not > 150% -> 120%",
+        ),
+        pytest.param(
+            {**AGENCY, "up_inclusive": True},
+            15_000,
+            2,
+            ["band:payout-150", "cut:lu-2025-cut"],
+            id=">= 150% -> 150%",
+        ),
+        pytest.param(
+            AGENCY, 2_000, -2, ["band:payout-50", "cut:lu-2025-cut"], id="20% <= 20% -> 50%"
+        ),
+        pytest.param(
+            {**AGENCY, "down_inclusive": False},
+            2_000,
+            -1,
+            ["band:payout-80", "cut:lu-2025-cut"],
+            id="20% -> 80%",
+        ),
+    ],
+)
+def test_inclusive_side_of_the_thresholds(params, payouts, grade, expected):
+    """Rules differ on which side a threshold belongs to: Huainan 2011 "大于等于120%" → 150 %
+    (kxbgw.cn/jiaofei/3041.html [S]) against Jiangsu "超过100%". up_inclusive=true makes an
+    up threshold itself float up; down_inclusive=false keeps a down threshold itself at the
+    next grade up. Fails on the old table (fixed ≤ / >)."""
+    row = rated(params, payouts=payouts)
+    assert int(row["grade"]) == grade
+    assert reasons(row) == expected

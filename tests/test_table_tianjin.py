@@ -6,7 +6,8 @@ Source: 津人社局发〔2012〕42号 《关于完善工伤保险浮动费率�
 * 工伤发生率 = registered injuries (excluding 老工伤) ÷ average insured contributors;
   denominators below 50 are taken as 50;
 * the city average is published each first quarter (a required parameter here);
-* own 发生率 > 3 × city average: a 支缴率 result "down" → base; "base" → 120 %;
+* own 发生率 "高于全市用人单位平均工伤发生率3倍以上" (≥ 3 × the city average: 以上 includes the
+  number, 民法典 第一千二百五十九条): a 支缴率 result "down" → base; "base" → 120 %;
   "120 %" → 150 %;
 * 支缴率 > 300 % in two consecutive adjustment years → floated as the next-higher class.
 
@@ -143,17 +144,58 @@ def test_adjustments_above_three_times_the_city_average(values, grade, rate_, ex
 @pytest.mark.parametrize(
     ("payouts", "grade", "rate_", "expected"),
     [
+        pytest.param(
+            0,
+            0,
+            0.009,
+            ["band:payout-50", "modifier:incidence-no-down"],
+            id="down -> no down-float, base 0.9%",
+        ),
+        pytest.param(
+            7_000, 1, 0.0108, ["band:otherwise", "modifier:incidence-up"], id="base -> 120%"
+        ),
+        pytest.param(
+            12_000, 2, 0.0135, ["band:payout-120", "modifier:incidence-up"], id="120% -> 150%"
+        ),
+    ],
+)
+def test_exactly_three_times_counts(payouts, grade, rate_, expected):
+    """42号 "凡工伤发生率高于全市用人单位平均工伤发生率3倍以上的用人单位" [S]: 以上 includes the
+    number in Chinese legal usage (民法典 第一千二百五十九条), so 12 injuries among 1,000
+    insured = 1.2 % = exactly 3 × 0.4 % is adjusted (the default). Fails on the old table,
+    which read it as "> 3"."""
+    row = rate(avg_insured=1_000.0, injuries=12, payouts=payouts)
+    assert float(row["relative_injury_rate"]) == pytest.approx(3.0)
+    check(row, grade, rate_, expected)
+
+
+@pytest.mark.parametrize(
+    ("payouts", "grade", "rate_", "expected"),
+    [
         pytest.param(0, -2, 0.0045, ["band:payout-50"], id="down stays down: 50% = 0.45%"),
         pytest.param(7_000, 0, 0.009, ["band:otherwise"], id="base stays base"),
         pytest.param(12_000, 1, 0.0108, ["band:payout-120"], id="120% stays 120%"),
     ],
 )
-def test_exactly_three_times_is_not_more_than_three(payouts, grade, rate_, expected):
-    """ "超过" three times (42号 [S], "> 3 ×"): 12 injuries among 1,000 insured = 1.2 % =
-    exactly 3 × 0.4 % → no adjustment."""
-    row = rate(avg_insured=1_000.0, injuries=12, payouts=payouts)
-    assert float(row["relative_injury_rate"]) == pytest.approx(3.0)
+def test_exactly_three_times_excluded_when_read_strictly(payouts, grade, rate_, expected):
+    """高于 alone would exclude the number: with incidence_multiple_inclusive=false exactly
+    3 × the city average is not adjusted, while 3.1 × still is."""
+    strict = {**AGENCY, "incidence_multiple_inclusive": False}
+    row = rate(params=strict, avg_insured=1_000.0, injuries=12, payouts=payouts)
     check(row, grade, rate_, expected)
+    above = rate(params=strict, avg_insured=1_000.0, injuries=13, payouts=7_000)
+    check(above, 1, 0.0108, ["band:otherwise", "modifier:incidence-up"])
+
+
+def test_incidence_multiple_is_a_parameter():
+    """The "3倍" of 42号 [S] is the parameter incidence_multiple (default 3): at 2 × (8
+    injuries among 1,000 = 0.8 % = 2 × 0.4 %) nothing happens by default; an analyst's
+    variant with incidence_multiple=2 turns base into 120 %."""
+    check(rate(avg_insured=1_000.0, injuries=8, payouts=7_000), 0, 0.009, ["band:otherwise"])
+    variant = rate(
+        params={**AGENCY, "incidence_multiple": 2}, avg_insured=1_000.0, injuries=8, payouts=7_000
+    )
+    check(variant, 1, 0.0108, ["band:otherwise", "modifier:incidence-up"])
 
 
 # --------------------------------------------------------------------------------------
@@ -193,3 +235,33 @@ def test_class_8_has_no_higher_class():
     150 % = 2.85 % and the limit is named (42号 [S]; [I] for the top class)."""
     row = rate(years=(2023, 2024), risk_class=8, payouts=[35_000, 35_000])
     check(row, 2, 0.0285, ["band:payout-150", "bound:reclassify-limit"], rated_class=8)
+
+
+@pytest.mark.parametrize(
+    ("params", "payouts", "grade", "expected"),
+    [
+        pytest.param(AGENCY, 15_000, 1, ["band:payout-120"], id="150% is not > 150% -> 120%"),
+        pytest.param(
+            {**AGENCY, "up_inclusive": True}, 15_000, 2, ["band:payout-150"], id=">= 150%"
+        ),
+        pytest.param(AGENCY, 5_000, -1, ["band:payout-80"], id="50% <= 50% -> 80%"),
+        pytest.param(
+            {**AGENCY, "down_inclusive": False}, 5_000, 0, ["band:otherwise"], id="50% -> base"
+        ),
+    ],
+)
+def test_inclusive_side_of_the_agency_thresholds(params, payouts, grade, expected):
+    """The agency's 支缴率 thresholds may be inclusive either way (Huainan 2011 "大于等于120%"
+    → 150 %, kxbgw.cn/jiaofei/3041.html [S]): up_inclusive / down_inclusive choose. Fails
+    on the old table (fixed ≤ / >)."""
+    row = rate(params=params, payouts=payouts)
+    assert int(row["grade"]) == grade
+    assert reasons(row) == expected
+
+
+def test_incidence_adjustment_follows_the_band_result_with_inclusive_thresholds():
+    """With up_inclusive, 支缴率 exactly 100 % is a "120 %" result, which 42号 turns into
+    150 % when the injury rate is 3 × the city average or more."""
+    params = {**AGENCY, "up_inclusive": True}
+    row = rate(params=params, payouts=10_000, injuries=2)
+    check(row, 2, 0.0135, ["band:payout-120", "modifier:incidence-up"])

@@ -160,7 +160,10 @@ def render_table(table_id: Any) -> str:
     source = table.source
     effective = f"{table.effective_from or '…'} – {table.effective_to or '…'}"
     example_as_of = table.effective_from or __import__("datetime").date(2025, 1, 1)
-    span = window_years(example_as_of, table.window)
+    # Numbers written as $parameter are shown at the parameters' defaults.
+    defaults = {n: p.default for n, p in table.parameters.items() if p.default is not None}
+    numbers = table.with_parameters(defaults) if table.parameter_refs() <= set(defaults) else table
+    span = window_years(example_as_of, numbers.window)
     add("## Identity and source\n")
     add("| | |\n|---|---|")
     rows = [
@@ -176,7 +179,7 @@ def render_table(table_id: Any) -> str:
         ("confidence", f"**{table.confidence}**"),
         (
             "window (考核期)",
-            f"{_plural(table.window.years, 'calendar year')}, ending "
+            f"{_plural(numbers.window.years, 'calendar year')}, ending "
             f"{_plural(table.window.lag_years, 'year')} before the year of `as_of`: as of "
             f"{example_as_of} the window is {_years(span.first, span.last)}, the previous "
             f"one {_years(span.previous_first, span.previous_last)}",
@@ -251,7 +254,7 @@ def render_table(table_id: Any) -> str:
     add(f"| class | base rate | ladder | floated | {header} |")
     add("|---|---|---|---|" + "---|" * len(grades))
     for number, spec in table.classes.items():
-        ladder = table.ladders[spec.ladder]
+        ladder = numbers.ladders[spec.ladder]
         cells = []
         for grade in grades:
             value = ladder.grades.get(grade)
@@ -462,6 +465,8 @@ def _action(modifier: Any) -> str:
     }
     if action in texts:
         return texts[action]
+    if isinstance(modifier.by, str):  # a $parameter: its value is in the parameters table
+        return f"{action} by `{modifier.by}`"
     if action == "bump":
         return f"grade {int(modifier.by):+d}"
     if action == "set_grade":

@@ -167,6 +167,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     rerate.add_argument("--quiet", action="store_true", help="print only the one-line log")
     rerate.add_argument(
+        "--allow-outside-effective-dates",
+        action="store_true",
+        help="rate even when --as-of is outside the table's effective dates (backtests); "
+        "the manifest records table_in_force: no",
+    )
+    rerate.add_argument(
         "--log-format",
         choices=["text", "json"],
         default="text",
@@ -299,7 +305,13 @@ def _run_rerate(args: argparse.Namespace, keep: list[str], outputs: Any, started
     _progress(args, f"re-rating {len(extract):,} rows with {args.rules} as of {args.as_of}")
     step = time.perf_counter()
     try:
-        result = rerate(extract, rules=args.rules, as_of=args.as_of, params=params)
+        result = rerate(
+            extract,
+            rules=args.rules,
+            as_of=args.as_of,
+            params=params,
+            outside_effective_dates="allow" if args.allow_outside_effective_dates else "refuse",
+        )
     except SchemaError as exc:
         raise _Failure("no_input", f"the extract cannot be used: {exc}") from None
     except ParameterError as exc:

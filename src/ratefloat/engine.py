@@ -140,7 +140,11 @@ def evaluate(
     Employers are independent, so the population is evaluated in blocks of
     :data:`BLOCK`, on ``threads`` threads (numpy releases the GIL in its loops); the
     blocks are put back together in order, so the result does not depend on either.
+    Numbers the table writes as ``$name`` take the parameter's value from ``env``.
     """
+    refs = table.parameter_refs()
+    if refs:
+        table = table.with_parameters({name: env[name] for name in refs if name in env})
     n = len(risk_class)
     if n <= BLOCK:
         return _evaluate_block(table, env, risk_class, as_of)

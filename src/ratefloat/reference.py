@@ -16,6 +16,7 @@ from __future__ import annotations
 import ast
 import datetime as dt
 import math
+import re
 from collections.abc import Mapping, Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -64,7 +65,7 @@ def rate_one(
     as_of = parse_as_of(as_of)
     params = resolve_params(table, params)
     area = area or {}
-    scopes = _scopes(table, rows, as_of)
+    scopes = _scopes(table, rows, as_of, params)
     current = scopes[""]
     if not current["years_observed"]:
         return {"rejected": "NO_DATA_IN_WINDOW"}
@@ -111,7 +112,9 @@ def rate_all(
     by_employer: dict[str, list[dict[str, Any]]] = {}
     for row in extract.to_dict("records"):
         by_employer.setdefault(str(row["employer_id"]), []).append(row)
-    scopes = {employer: _scopes(table, rows, as_of) for employer, rows in by_employer.items()}
+    scopes = {
+        employer: _scopes(table, rows, as_of, resolved) for employer, rows in by_employer.items()
+    }
     areas: dict[str, dict[str, dict[str, float]]] = {employer: {} for employer in by_employer}
     scope_keys = list(next(iter(scopes.values()), {}))
     for name, indicator in table.all_indicators.items():
@@ -145,13 +148,26 @@ def _area_group(scope: Mapping[str, Any], indicator: Any) -> float:
     return float(scope.get(indicator.area_by, NAN)) if indicator.area_by else 0.0
 
 
+def _stated(value: Any, params: Mapping[str, Any]) -> Any:
+    """A number as the table states it: the number itself, or the parameter ``$name``."""
+    if isinstance(value, str) and value.startswith("$"):
+        return params[value[1:]]
+    return value
+
+
+def _stated_text(text: str, params: Mapping[str, Any]) -> str:
+    """Interval text with each ``$name`` end replaced by the parameter's value."""
+    return re.sub(r"\$(\w+)", lambda match: repr(float(params[match.group(1)])), text)
+
+
 def _scopes(
-    table: RuleTable, rows: Sequence[Mapping[str, Any]], as_of: dt.date
+    table: RuleTable, rows: Sequence[Mapping[str, Any]], as_of: dt.date, params: Mapping[str, Any]
 ) -> dict[str, dict[str, Any]]:
     """Aggregates of the window (``""``), the previous window and each history year."""
+    years = int(_stated(table.window.years, params))
     last = as_of.year - table.window.lag_years
-    first = last - table.window.years + 1
-    spans = {"": (first, last), "prev_": (first - table.window.years, first - 1)}
+    first = last - years + 1
+    spans = {"": (first, last), "prev_": (first - years, first - 1)}
     for k in range(1, table.history_read() + 1):
         spans[f"_y{k}"] = (last - k + 1, last - k + 1)
     names = {name for row in rows for name in row} - {"employer_id", "year", "insured_since"}
@@ -320,7 +336,7 @@ def _rate(
             elif action == "no_up":
                 grade = min(grade, 0)
             elif action == "bump":
-                grade += int(modifier.by or 0)
+                grade += int(_stated(modifier.by, env) or 0)
             elif action == "set_grade":
                 grade = int(modifier.grade or 0)
             elif action == "top":
@@ -328,14 +344,14 @@ def _rate(
             elif action == "bottom":
                 grade = ladder.lowest
             elif action == "reclassify":
-                target = cls + int(modifier.by or 0)
+                target = cls + int(_stated(modifier.by, env) or 0)
                 numbers = sorted(table.classes)
                 clipped = min(max(target, numbers[0]), numbers[-1])
                 if clipped != target:
                     flags.append("reclassify-limit")
                 cls = clipped
             else:
-                rate_steps.append((modifier.id, action, float(modifier.by or 0.0)))
+                rate_steps.append((modifier.id, action, float(_stated(modifier.by, env) or 0.0)))
                 continue
             if (grade, cls) != before:
                 fired.add(modifier.id)
@@ -362,7 +378,7 @@ def _rate(
     if on_ladder != grade:
         flags.append("ladder-limit")
     grade = on_ladder
-    value = ladder.grades[grade]
+    value = _stated(ladder.grades[grade], env)
     if ladder.mode == "multiply":
         rate = base_rate * value
     elif ladder.mode == "add":
@@ -422,8 +438,10 @@ def _bands(table: RuleTable, env: dict[str, Any], outcome: Any) -> tuple[int, st
             value = env[band.indicator]
             domain = parse_interval(band.domain)
             found = None
-            for row_id, row in zip(band.row_ids(), band.rows, strict=True):
-                if domain.contains(value) and parse_interval(row.interval).contains(value):
+            for row in band.rows:
+                text = _stated_text(row.interval, env)
+                row_id = row.id or f"{band.id}:{text.replace(' ', '')}"
+                if domain.contains(value) and parse_interval(text).contains(value):
                     found = (outcome(row.grade, row.step), row_id)
                     break
             if found is None:

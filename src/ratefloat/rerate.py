@@ -16,7 +16,7 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -50,6 +50,7 @@ __all__ = [
     "RulesOutcome",
     "PreparedExtract",
     "resolve_params",
+    "check_in_force",
     "parse_as_of",
     "required_columns",
     "columns_read",
@@ -63,6 +64,7 @@ def rerate(
     *,
     params: Mapping[str, Any] | None = None,
     classification: str | Any | None = None,
+    outside_effective_dates: Literal["refuse", "allow"] = "refuse",
 ) -> RerateResult:
     """Re-rate every employer of an extract under a rule table.
 
@@ -79,12 +81,20 @@ def rerate(
         The date the new rates take effect (``"2025-01-01"``). The window is counted back
         from it.
     params:
-        Values for the table's parameters (required for those without a default).
+        Values for the table's parameters (required for those without a default). They
+        feed the table's expressions and every number written as ``$name`` (thresholds in
+        intervals, ladder values, ``by`` amounts, the window length).
     classification:
         A classification table id or object (see :func:`ratefloat.classify`): derive
         ``risk_class`` from ``industry_code`` first, replacing any ``risk_class`` column.
         Employers with a row whose code is unknown, ambiguous or empty are rejected with
         that reason.
+    outside_effective_dates:
+        ``"refuse"`` (default): an ``as_of`` before the table's ``effective_from`` or after
+        its ``effective_to`` raises :class:`ParameterError` (the table is not in force, so
+        its rates would be silently wrong). ``"allow"``: rate anyway (backtests, what-ifs
+        on past or future rules); the result records it in ``out_of_force`` and in its
+        provenance.
 
     Returns
     -------
@@ -98,7 +108,8 @@ def rerate(
     SchemaError
         A required column is missing.
     ParameterError
-        ``as_of`` or ``params`` is missing or invalid.
+        ``as_of`` or ``params`` is missing or invalid, or ``as_of`` is outside the table's
+        effective dates (unless ``outside_effective_dates="allow"``).
     RuleTableError
         The rule table is invalid.
 
@@ -110,7 +121,14 @@ def rerate(
     >>> len(result.rated) + len(result.rejects) == extract["employer_id"].nunique()
     True
     """
-    prepared = prepare(extract, rules, as_of, classification=classification)
+    prepared = prepare(
+        extract,
+        rules,
+        as_of,
+        params=params,
+        classification=classification,
+        outside_effective_dates=outside_effective_dates,
+    )
     return evaluate_prepared(prepared, params=params)
 
 
@@ -123,7 +141,8 @@ class PreparedExtract:
     base rates, other bands) that reads the same columns over the same window.
     """
 
-    table: RuleTable  #: the table whose column plan and window were prepared
+    table: RuleTable  #: the table as stated (its hash is recorded)
+    filled: RuleTable  #: the table with its ``$name`` parameters filled in, as prepared
     as_of: dt.date
     validated: Any  #: the validated extract (schema)
     span: WindowYears
@@ -131,6 +150,7 @@ class PreparedExtract:
     counts: np.ndarray  #: rows per employer in the window
     previous: tuple[dict[str, Any], np.ndarray] | None  #: the previous window, if read
     history: tuple[tuple[dict[str, Any], np.ndarray], ...]  #: years last, last-1, …
+    outside_effective_dates: str = "refuse"  #: see :func:`rerate`
     #: Indicator arrays of the last evaluation, by what they depend on (see
     #: ``_indicator_key``): a variant that changes only the rules does not recompute them.
     indicator_memo: dict[str, dict[str, Any]] = field(
@@ -138,13 +158,14 @@ class PreparedExtract:
     )
 
     def accepts(self, table: RuleTable) -> str | None:
-        """Why ``table`` cannot be evaluated on this preparation, or None if it can."""
-        if table.window != self.table.window:
+        """Why ``table`` (with its parameters filled in) cannot be evaluated on this
+        preparation, or None if it can."""
+        if table.window != self.filled.window:
             return "its window differs"
-        mine, theirs = _column_plan(self.table), _column_plan(table)
+        mine, theirs = _column_plan(self.filled), _column_plan(table)
         if (mine[0], mine[1], mine[3]) != (theirs[0], theirs[1], theirs[3]):
             return "it reads other columns"
-        if set(table.classes) != set(self.table.classes):
+        if set(table.classes) != set(self.filled.classes):
             return "its risk classes differ"
         if table.history_read() > len(self.history) or (
             _uses_previous(table) and self.previous is None
@@ -158,11 +179,20 @@ def prepare(
     rules: str | RuleTable | Mapping[str, Any],
     as_of: str | dt.date | pd.Timestamp | None,
     *,
+    params: Mapping[str, Any] | None = None,
     classification: str | Any | None = None,
+    outside_effective_dates: Literal["refuse", "allow"] = "refuse",
 ) -> PreparedExtract:
-    """Validate an extract and aggregate it over the window of ``rules`` (no rating yet)."""
+    """Validate an extract and aggregate it over the window of ``rules`` (no rating yet).
+
+    The arguments are those of :func:`rerate`; ``params`` matter here only where they
+    set the window or the columns read (``$name`` numbers).
+    """
     table = load_table(rules if not isinstance(rules, Mapping) else dict(rules))
     as_of_date = parse_as_of(as_of)
+    check_in_force(table, as_of_date, outside_effective_dates)
+    stated = table
+    table = table.with_parameters(resolve_params(table, params))
     required, optional, needs, extra_specs = _column_plan(table)
 
     classified = None
@@ -210,14 +240,27 @@ def prepare(
     history = tuple(
         scope(span.last - k + 1, span.last - k + 1) for k in range(1, table.history_read() + 1)
     )
-    return PreparedExtract(table, as_of_date, validated, span, current, counts, previous, history)
+    return PreparedExtract(
+        stated,
+        table,
+        as_of_date,
+        validated,
+        span,
+        current,
+        counts,
+        previous,
+        history,
+        outside_effective_dates,
+    )
 
 
 @dataclass(frozen=True)
 class RulesOutcome:
     """The engine's verdict on a prepared extract, before the rated frame is built."""
 
-    table: RuleTable
+    table: RuleTable  #: the table rated, with its parameters filled in
+    stated: RuleTable  #: the table as given (its hash is the one recorded)
+    out_of_force: str | None  #: why the table is not in force on as_of (when allowed)
     params: dict[str, Any]
     rated: np.ndarray  #: positions (in ``validated.employer_ids``) of the rated employers
     env: dict[str, Any]  #: the engine's inputs, for the rated employers
@@ -236,14 +279,16 @@ def evaluate_rules(
     ``table`` defaults to the table the extract was prepared for; another table must read
     the same columns over the same window (:meth:`PreparedExtract.accepts`).
     """
-    table = prepared.table if table is None else table
-    problem = prepared.accepts(table) if table is not prepared.table else None
+    stated = prepared.table if table is None else table
+    out_of_force = check_in_force(stated, prepared.as_of, prepared.outside_effective_dates)
+    values = resolve_params(stated, params)
+    table = stated.with_parameters(values)
+    problem = None if table is prepared.filled else prepared.accepts(table)
     if problem:
         raise ParameterError(
-            f"table {table.id!r} cannot be rated on an extract prepared for "
+            f"table {stated.id!r} cannot be rated on an extract prepared for "
             f"{prepared.table.id!r}: {problem}; prepare the extract for it"
         )
-    values = resolve_params(table, params)
     validated, counts = prepared.validated, prepared.counts
     n = len(validated.employer_ids)
     current = {name: value for name, value in prepared.current.items() if name != "insured_months"}
@@ -292,7 +337,7 @@ def evaluate_rules(
     if "current_grade" in sub_env:
         sub_env["current_grade"] = np.nan_to_num(sub_env["current_grade"]).astype(np.int64)
     outcome = evaluate(table, sub_env, sub_env["risk_class"].astype(np.int16), prepared.as_of)
-    return RulesOutcome(table, values, rated, sub_env, outcome, failures)
+    return RulesOutcome(table, stated, out_of_force, values, rated, sub_env, outcome, failures)
 
 
 def evaluate_prepared(
@@ -311,10 +356,11 @@ def evaluate_prepared(
         rejects=_one_per_employer(ruled.failures),
         failure_cases=ruled.failures,
         table=table,
-        table_hash=table_hash(table),
+        table_hash=table_hash(ruled.stated),
         as_of=prepared.as_of,
         window=prepared.span,
         params=ruled.params,
+        out_of_force=ruled.out_of_force,
         warnings={"lookalike_ids": prepared.validated.lookalike_ids},
         inputs=ruled.env,
     )
@@ -348,6 +394,38 @@ def _merge_classification_rejects(validated: Any, rejects: pd.DataFrame) -> None
     validated.failures = pd.concat([failures[~echoed], rejects], ignore_index=True)
     codes = validated.codes[rows]
     validated.rejected[codes[codes >= 0]] = True
+
+
+def check_in_force(
+    table: RuleTable, as_of: dt.date, outside_effective_dates: str = "refuse"
+) -> str | None:
+    """Why ``table`` is not in force on ``as_of`` (None when it is).
+
+    Raises :class:`ParameterError` when it is not and ``outside_effective_dates`` is
+    ``"refuse"``; with ``"allow"`` the reason is returned for the result's provenance.
+    """
+    if outside_effective_dates not in ("refuse", "allow"):
+        raise ParameterError(
+            f"outside_effective_dates must be 'refuse' or 'allow', got {outside_effective_dates!r}"
+        )
+    start, end = table.effective_from, table.effective_to
+    if start is not None and as_of < start:
+        why = f"as_of {as_of} is before its effective_from {start}"
+    elif end is not None and as_of > end:
+        why = f"as_of {as_of} is after its effective_to {end}"
+    else:
+        return None
+    reason = (
+        f"table {table.id!r} is not in force on {as_of}: {why} "
+        f"(in force {start or 'open'} … {end or 'open'})"
+    )
+    if outside_effective_dates == "refuse":
+        raise ParameterError(
+            f"{reason}. Rate as of a date inside its effective dates, choose the table in "
+            "force then, or pass outside_effective_dates='allow' (CLI: "
+            "--allow-outside-effective-dates) to rate with it anyway, e.g. for a backtest"
+        )
+    return reason
 
 
 def parse_as_of(as_of: Any) -> dt.date:

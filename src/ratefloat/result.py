@@ -117,7 +117,8 @@ class Explanation:
             lines.append(f"  → {rule['reason']}{condition}{cite}")
             for part in rule.get("parts", []):
                 mark = "true " if part["holds"] else "false"
-                lines.append(f"      {mark}  {part['text']}")
+                values = ", ".join(f"{k} = {v:.6g}" for k, v in part.get("values", {}).items())
+                lines.append(f"      {mark}  {part['text']}" + (f"   ({values})" if values else ""))
         return "\n".join(lines)
 
     def __repr__(self) -> str:
@@ -169,11 +170,16 @@ class RerateResult:
     failure_cases:
         Every problem found, several per employer where there were several.
     table, table_hash:
-        The rule table applied and the sha256 of its canonical content.
+        The rule table applied (numbers written as ``$name`` filled in with the parameter
+        values) and the sha256 of the table's canonical content as written.
     as_of, window:
         The rating date and the experience years used.
     params:
         The parameter values applied.
+    out_of_force:
+        None when the table was in force on ``as_of``; otherwise why it was not (the run
+        used it anyway with ``outside_effective_dates="allow"``). Also in the provenance
+        as ``table_in_force``.
     warnings:
         Counts of things worth a look that did not stop any employer being rated:
         ``lookalike_ids``, the distinct employer ids equal to another one up to
@@ -188,6 +194,7 @@ class RerateResult:
     as_of: dt.date
     window: WindowYears
     params: dict[str, Any] = field(default_factory=dict)
+    out_of_force: str | None = None
     warnings: dict[str, int] = field(default_factory=dict)
     #: The engine's inputs for the rated employers (arrays in ``rated`` order), kept for
     #: :meth:`explain` and :meth:`counterfactual`.
@@ -198,7 +205,8 @@ class RerateResult:
             frame.attrs.update(self.provenance())
 
     def provenance(self) -> dict[str, str]:
-        """Audit fields: table id, version and hash, as_of, window, ratefloat version."""
+        """Audit fields: table id, version and hash, as_of, window, whether the table was in
+        force on as_of, ratefloat version."""
         from ._version import __version__
 
         return {
@@ -207,6 +215,7 @@ class RerateResult:
             "table_hash": self.table_hash,
             "as_of": self.as_of.isoformat(),
             "window": str(self.window),
+            "table_in_force": "yes" if self.out_of_force is None else f"no: {self.out_of_force}",
             "ratefloat_version": __version__,
         }
 
@@ -313,7 +322,12 @@ class RerateResult:
             part = parse_expression(text, names, expect=Kind.BOOL)
             if all(name in env for name in part.names):
                 held = np.asarray(part.evaluate(env)).ravel()
-                parts.append({"text": text, "holds": bool(held[0])})
+                values = {
+                    name: np.asarray(env[name]).ravel()[0].item()
+                    for name in part.names
+                    if np.asarray(env[name]).size == 1
+                }
+                parts.append({"text": text, "holds": bool(held[0]), "values": values})
         return parts
 
     def _rule_detail(self, reason: str) -> dict[str, Any]:

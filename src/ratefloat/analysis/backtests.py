@@ -145,7 +145,10 @@ def backtest(
     grades, quintiles, ginis, curves, results = [], [], [], [], {}
     for year in years:
         as_of = dt.date(year - 1 + table.window.lag_years, 1, 1)
-        result = Population(extract, as_of, classification=classification).rate(table, params)
+        population = Population(
+            extract, as_of, classification=classification, outside_effective_dates="allow"
+        )
+        result = population.rate(table, params)
         if result.window.last >= year:
             raise ParameterError(
                 f"the window of {as_of} ends in {result.window.last}, not before {year}"

@@ -12,7 +12,7 @@ import datetime as dt
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -110,6 +110,7 @@ def calibrate(
     params: Mapping[str, Any] | None = None,
     max_iterations: int = 60,
     classification: Any = None,
+    outside_effective_dates: Literal["refuse", "allow"] = "refuse",
 ) -> Calibration:
     """Find the value of ``vary`` at which the table's annual income meets ``target``.
 
@@ -139,6 +140,9 @@ def calibrate(
         Limit on rule evaluations.
     classification:
         As for :func:`ratefloat.rerate`.
+    outside_effective_dates:
+        ``"allow"`` rates tables outside their effective dates (what-ifs with past or
+        future rules); default ``"refuse"``, as :func:`ratefloat.rerate`.
 
     Returns
     -------
@@ -160,7 +164,12 @@ def calibrate(
     population = (
         extract
         if isinstance(extract, Population)
-        else Population(extract, as_of, classification=classification)
+        else Population(
+            extract,
+            as_of,
+            classification=classification,
+            outside_effective_dates=outside_effective_dates,
+        )
     )
     table = load_table(table if not isinstance(table, Mapping) else dict(table))
     check_names(table, [vary])

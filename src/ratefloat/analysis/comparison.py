@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -29,6 +29,7 @@ def compare(
     *,
     params: Mapping[str, Mapping[str, Any]] | None = None,
     classification: Any = None,
+    outside_effective_dates: Literal["refuse", "allow"] = "refuse",
 ) -> Comparison:
     """Rate one extract under several tables (scenarios) and compare the outcomes.
 
@@ -47,6 +48,9 @@ def compare(
         ``{scenario name: {parameter: value}}`` for scenarios whose table needs them.
     classification:
         As for :func:`ratefloat.rerate`.
+    outside_effective_dates:
+        ``"allow"`` rates tables outside their effective dates (what-ifs with past or
+        future rules); default ``"refuse"``, as :func:`ratefloat.rerate`.
 
     Returns
     -------
@@ -67,7 +71,12 @@ def compare(
     population = (
         extract
         if isinstance(extract, Population)
-        else Population(extract, as_of, classification=classification)
+        else Population(
+            extract,
+            as_of,
+            classification=classification,
+            outside_effective_dates=outside_effective_dates,
+        )
     )
     unknown = set(params or {}) - set(tables)
     if unknown:

@@ -22,7 +22,7 @@ import dataclasses
 import datetime as dt
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -50,6 +50,7 @@ def surcharge_by_size(
     employers: int = 50_000,
     seed: int = 0,
     params: Mapping[str, Any] | None = None,
+    outside_effective_dates: Literal["refuse", "allow"] = "refuse",
     **synth_options: Any,
 ) -> pd.DataFrame:
     """Monte Carlo: P(surcharge) and P(discount) by size band for average-risk employers.
@@ -64,6 +65,9 @@ def surcharge_by_size(
         Size and seed of the synthetic population (same seed, same answer).
     params:
         Values of the table's parameters.
+    outside_effective_dates:
+        ``"allow"`` rates tables outside their effective dates (what-ifs with past or
+        future rules); default ``"refuse"``, as :func:`ratefloat.rerate`.
     **synth_options:
         Other options of :func:`ratefloat.synth.employer_years` (e.g. ``class_mix``).
         ``frailty_cv`` and ``size_elasticity`` are fixed at 0: every employer has its
@@ -81,7 +85,8 @@ def surcharge_by_size(
     years = range(min(span.previous_first, span.first), span.last + 1)
     options = {**synth_options, "frailty_cv": 0.0, "size_elasticity": 0.0}
     panel = synth.employer_years(employers, years=years, seed=seed, **options)
-    rated = Population(panel, as_of_date).rate(table, params).rated
+    population = Population(panel, as_of_date, outside_effective_dates=outside_effective_dates)
+    rated = population.rate(table, params).rated
     frame = pd.DataFrame(
         {
             "size_band": size_bands(rated["window_avg_insured"]),
@@ -105,6 +110,7 @@ def injury_cost(
     as_of: str | dt.date | pd.Timestamp | None = None,
     *,
     params: Mapping[str, Any] | None = None,
+    outside_effective_dates: Literal["refuse", "allow"] = "refuse",
 ) -> pd.DataFrame:
     """The premium cost of one more injury in the window, by size band and grade.
 
@@ -118,9 +124,13 @@ def injury_cost(
         extra_premium (mean annual increase), extra_share (increase ÷ premium),
         moved_up (share whose grade rises).
     """
-    population = extract if isinstance(extract, Population) else Population(extract, as_of)
+    population = (
+        extract
+        if isinstance(extract, Population)
+        else Population(extract, as_of, outside_effective_dates=outside_effective_dates)
+    )
     table = load_table(table if not isinstance(table, Mapping) else dict(table))
-    prepared = population.prepared_for(table)
+    prepared = population.prepared_for(table, params)
     before = evaluate_rules(prepared, table, params=params)
     current = dict(prepared.current)
     injuries = np.nan_to_num(np.asarray(current["injuries"], dtype=np.float64))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -22,6 +22,7 @@ from ..rerate import (
     evaluate_rules,
     parse_as_of,
     prepare,
+    resolve_params,
 )
 from ..result import RerateResult
 from ..rules.loader import load_table
@@ -40,8 +41,9 @@ class Population:
         Employer-year rows, as for :func:`ratefloat.rerate`.
     as_of:
         The date the rates take effect.
-    classification:
-        As for :func:`ratefloat.rerate`.
+    classification, outside_effective_dates:
+        As for :func:`ratefloat.rerate` (``"allow"`` rates tables outside their effective
+        dates: what-ifs with past or future rules).
     """
 
     def __init__(
@@ -50,19 +52,31 @@ class Population:
         as_of: str | dt.date | pd.Timestamp,
         *,
         classification: Any = None,
+        outside_effective_dates: Literal["refuse", "allow"] = "refuse",
     ) -> None:
         self.extract = extract
         self.as_of = parse_as_of(as_of)
         self.classification = classification
+        self.outside_effective_dates = outside_effective_dates
         self._prepared: list[PreparedExtract] = []
 
-    def prepared_for(self, table: RuleTable | str | Mapping[str, Any]) -> PreparedExtract:
+    def prepared_for(
+        self, table: RuleTable | str | Mapping[str, Any], params: Mapping[str, Any] | None = None
+    ) -> PreparedExtract:
         """A preparation that ``table`` can be rated on (made once, then reused)."""
         table = load_table(table if not isinstance(table, Mapping) else dict(table))
+        filled = table.with_parameters(resolve_params(table, params))
         for prepared in self._prepared:
-            if prepared.table is table or prepared.accepts(table) is None:
+            if prepared.filled is filled or prepared.accepts(filled) is None:
                 return prepared
-        prepared = prepare(self.extract, table, self.as_of, classification=self.classification)
+        prepared = prepare(
+            self.extract,
+            table,
+            self.as_of,
+            params=params,
+            classification=self.classification,
+            outside_effective_dates=self.outside_effective_dates,
+        )
         self._prepared.append(prepared)
         return prepared
 
@@ -76,14 +90,14 @@ class Population:
     ) -> RerateResult:
         """The full result of ``table`` (equal to ``rerate()`` of the same arguments)."""
         table = load_table(table if not isinstance(table, Mapping) else dict(table))
-        return evaluate_prepared(self.prepared_for(table), table, params=params)
+        return evaluate_prepared(self.prepared_for(table, params), table, params=params)
 
     def outcome(
         self, table: RuleTable | str | Mapping[str, Any], params: Mapping[str, Any] | None = None
     ) -> RulesOutcome:
         """Grades and rates only (no output frame, no reason texts): the fast path."""
         table = load_table(table if not isinstance(table, Mapping) else dict(table))
-        return evaluate_rules(self.prepared_for(table), table, params=params)
+        return evaluate_rules(self.prepared_for(table, params), table, params=params)
 
 
 def grade_table(ruled: RulesOutcome) -> pd.DataFrame:

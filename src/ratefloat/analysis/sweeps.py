@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, Literal
 
 import pandas as pd
 
@@ -24,6 +24,7 @@ def sweep(
     *,
     params: Mapping[str, Any] | None = None,
     classification: Any = None,
+    outside_effective_dates: Literal["refuse", "allow"] = "refuse",
 ) -> pd.DataFrame:
     """Rate ``table`` under every combination of ``grid`` and tabulate the outcome.
 
@@ -45,6 +46,9 @@ def sweep(
         Values of the other parameters (those without a default must be given).
     classification:
         As for :func:`ratefloat.rerate`.
+    outside_effective_dates:
+        ``"allow"`` rates tables outside their effective dates (what-ifs with past or
+        future rules); default ``"refuse"``, as :func:`ratefloat.rerate`.
 
     Returns
     -------
@@ -62,7 +66,16 @@ def sweep(
     >>> frame.groupby("variant")["employers"].sum().tolist()
     [495, 495, 495]
     """
-    population = _population(extract, as_of, classification)
+    population = (
+        extract
+        if isinstance(extract, Population)
+        else Population(
+            extract,
+            as_of,
+            classification=classification,
+            outside_effective_dates=outside_effective_dates,
+        )
+    )
     table = load_table(table if not isinstance(table, Mapping) else dict(table))
     check_names(table, list(grid or {}))
     frames = []
@@ -79,9 +92,3 @@ def sweep(
     out = pd.concat(frames, ignore_index=True)
     out.attrs.update(table_id=table.id, as_of=population.as_of.isoformat())
     return out
-
-
-def _population(extract: Any, as_of: Any, classification: Any) -> Population:
-    if isinstance(extract, Population):
-        return extract
-    return Population(extract, as_of, classification=classification)

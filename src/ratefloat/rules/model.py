@@ -25,9 +25,18 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from ..errors import ExpressionError, ParameterError
 from ..expr import Expression, Kind, parse_expression, suggest
@@ -59,6 +68,17 @@ __all__ = [
 ]
 
 _RULE_ID = r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$"
+_PARAM_NAME = r"[A-Za-z_][A-Za-z0-9_]*"
+#: A number a table states may instead name a number parameter: ``$name``. In interval
+#: text each end may be one (``(1.2, $up_threshold]``).
+PARAM_REF = re.compile(rf"\$({_PARAM_NAME})")
+ParamRef = Annotated[
+    str,
+    Field(
+        pattern=rf"^\${_PARAM_NAME}$",
+        description="$name: the value of the table's number parameter name.",
+    ),
+]
 Tag = Literal["S", "S2", "I", "U", "param"]
 
 _TAG_HELP = (
@@ -101,7 +121,9 @@ class Window(_Model):
     and 2022.
     """
 
-    years: int = Field(1, ge=1, le=10, description="Number of calendar years in the window.")
+    years: Annotated[int, Field(ge=1, le=10)] | ParamRef = Field(
+        1, description="Number of calendar years in the window (or $parameter)."
+    )
     lag_years: int = Field(
         1, ge=0, le=5, description="Years between the window's last year and as_of's year."
     )
@@ -282,9 +304,10 @@ class Ladder(_Model):
         description="multiply: base rate × value; add: base rate + value (rate units, for "
         "percentage-point grades); current: current rate × value (last year's rate).",
     )
-    grades: dict[int, float] = Field(
+    grades: dict[int, float | ParamRef] = Field(
         description="Grade → value (浮动档次); consecutive integer grades including 0 (the base "
-        "grade), values rising with the grade, e.g. {-2: 0.5, -1: 0.8, 0: 1.0, 1: 1.2, 2: 1.5}."
+        "grade), values rising with the grade, e.g. {-2: 0.5, -1: 0.8, 0: 1.0, 1: 1.2, 2: 1.5}; "
+        "a value may be $parameter."
     )
     description: str | None = Field(
         None, description="What the ladder is, e.g. 二至八类 five grades (人社部发〔2015〕71号)."
@@ -292,12 +315,15 @@ class Ladder(_Model):
 
     @field_validator("grades")
     @classmethod
-    def _grades_contiguous(cls, grades: dict[int, float]) -> dict[int, float]:
+    def _grades_contiguous(cls, grades: dict[int, float | str]) -> dict[int, float | str]:
         keys = sorted(grades)
         if 0 not in grades:
             raise ValueError("the ladder needs grade 0 (the base grade)")
         if keys != list(range(keys[0], keys[-1] + 1)):
             raise ValueError(f"grades must be consecutive integers, got {keys}")
+        if _has_refs(grades):
+            # Checked on the values once the parameters are known (RuleTable.with_parameters).
+            return dict(sorted(grades.items()))
         values = [grades[k] for k in keys]
         if any(b <= a for a, b in zip(values, values[1:], strict=False)):
             raise ValueError(
@@ -307,6 +333,8 @@ class Ladder(_Model):
 
     @model_validator(mode="after")
     def _base_value(self) -> Ladder:
+        if _has_refs(self.grades):
+            return self
         base = self.grades[0]
         if self.mode in ("multiply", "current"):
             if any(v <= 0 for v in self.grades.values()):
@@ -399,7 +427,8 @@ class IntervalRow(_Model):
 
     @model_validator(mode="after")
     def _check(self) -> IntervalRow:
-        parse_interval(self.interval)
+        if not PARAM_REF.search(self.interval):
+            parse_interval(self.interval)
         Outcome(grade=self.grade, step=self.step)
         return self
 
@@ -441,6 +470,9 @@ class BandRule(_Rule):
                 raise ValueError("a threshold table needs both 'indicator' and 'rows'")
             if outcome:
                 raise ValueError("a threshold table takes its grades from its rows, not grade/step")
+            if any(PARAM_REF.search(row.interval) for row in self.rows):
+                # Tiled once the parameters are known (RuleTable.with_parameters).
+                return self
             intervals = [parse_interval(row.interval) for row in self.rows]
             labels = [f"row {i + 1}" for i in range(len(self.rows))]
             problems = check_partition(intervals, parse_interval(self.domain), labels)
@@ -496,10 +528,10 @@ class Modifier(_Rule):
         description="no_down (不得下浮), no_up, bump, set_grade, top, bottom, reclassify, "
         "rate_factor or rate_add."
     )
-    by: float | None = Field(
+    by: float | ParamRef | None = Field(
         None,
         description="Amount for bump (grades), reclassify (classes), rate_factor (× rate) and "
-        "rate_add (rate units: -0.0003 = -0.03 percentage points).",
+        "rate_add (rate units: -0.0003 = -0.03 percentage points); may be $parameter.",
     )
     grade: int | None = Field(None, description="Grade for set_grade.")
 
@@ -512,6 +544,8 @@ class Modifier(_Rule):
             raise ValueError(f"action {self.action!r} takes no 'by'")
         if (self.action == "set_grade") != (self.grade is not None):
             raise ValueError("'grade' goes with action set_grade, and only with it")
+        if isinstance(self.by, str):
+            return self  # checked once the parameter is known (RuleTable.with_parameters)
         if self.action in ("bump", "reclassify") and self.by != int(self.by or 0):
             raise ValueError(f"action {self.action!r} moves by whole grades or classes")
         if self.action == "rate_factor" and (self.by or 0) <= 0:
@@ -802,13 +836,78 @@ class RuleTable(_Model):
         problems += self._check_schedules()
         if self.effective_from and self.effective_to and self.effective_to < self.effective_from:
             problems.append("effective_to is before effective_from")
+        problems += self._check_parameter_refs()
         if problems:
             raise ValueError("\n".join(problems))
         try:
             self._compile_expressions()
         except ExpressionError as exc:
             raise ValueError(str(exc)) from None
+        defaults = {n: p.default for n, p in self.parameters.items() if p.default is not None}
+        refs = self.parameter_refs()
+        if refs and refs <= set(defaults):
+            try:
+                self.with_parameters(defaults)
+            except ParameterError as exc:
+                raise ValueError(f"with the parameters' defaults: {exc}") from None
         return self
+
+    # -- parameter references ($name) -----------------------------------------------------
+    def parameter_refs(self) -> set[str]:
+        """Names of the parameters the table's numbers refer to (``$name``)."""
+        return {
+            match.group(1) for _, text in _ref_sites(self) for match in PARAM_REF.finditer(text)
+        }
+
+    def with_parameters(self, values: Mapping[str, Any]) -> RuleTable:
+        """This table with every ``$name`` number replaced by ``values[name]``, validated.
+
+        Returns the table itself when it refers to no parameter. The copy is checked as any
+        table is (ladder values rising, rows tiling the range without gap or overlap, whole
+        grades for ``bump``, …).
+
+        Raises
+        ------
+        ParameterError
+            A referenced parameter has no value, or the values make the table invalid.
+        """
+        refs = self.parameter_refs()
+        if not refs:
+            return self
+        missing = sorted(refs - set(values))
+        if missing:
+            raise ParameterError(f"table {self.id!r} needs values for the parameters {missing}")
+        data = _substitute_refs(self.model_dump(mode="python"), values)
+        try:
+            return type(self).model_validate(data)
+        except ValidationError as exc:
+            given = ", ".join(f"{name}={values[name]!r}" for name in sorted(refs))
+            problems = "; ".join(
+                ".".join(str(key) for key in error["loc"])
+                + ": "
+                + str(error["msg"]).removeprefix("Value error, ")
+                for error in exc.errors()
+            )
+            raise ParameterError(
+                f"table {self.id!r} with {given} is not a valid table: {problems}"
+            ) from None
+
+    def _check_parameter_refs(self) -> list[str]:
+        problems = []
+        for where, text in _ref_sites(self):
+            for match in PARAM_REF.finditer(text):
+                name = match.group(1)
+                spec = self.parameters.get(name)
+                if spec is None:
+                    problems.append(
+                        f"{where}: parameter {name!r} is not declared"
+                        f"{suggest(name, self.parameters)}"
+                    )
+                elif spec.type != "number":
+                    problems.append(
+                        f"{where}: parameter {name!r} is a {spec.type}, a number is needed"
+                    )
+        return problems
 
     # -- derived views ------------------------------------------------------------------
     @property
@@ -901,7 +1000,7 @@ class RuleTable(_Model):
     def __repr__(self) -> str:
         return (
             f"RuleTable(id={self.id!r}, version={self.version!r}, classes={len(self.classes)}, "
-            f"bands={len(self.bands)}, parameters={sorted(self.parameters)})"
+            f"bands={len(self.bands)}, parameters={len(self.parameters)})"
         )
 
     def _repr_html_(self) -> str:
@@ -1042,6 +1141,56 @@ class RuleTable(_Model):
                     f"monotone_in: unknown column {column!r}{suggest(column, names)}"
                 )
         self._expressions = compiled
+
+
+def _has_refs(grades: Mapping[int, Any]) -> bool:
+    return any(isinstance(value, str) for value in grades.values())
+
+
+def _ref_sites(table: RuleTable) -> list[tuple[str, str]]:
+    """``(where, text)`` of every number of ``table`` written as, or holding, ``$name``."""
+    sites: list[tuple[str, str]] = []
+    if isinstance(table.window.years, str):
+        sites.append(("window.years", table.window.years))
+    for name, ladder in table.ladders.items():
+        sites += [
+            (f"ladders.{name}.grades.{grade}", value)
+            for grade, value in ladder.grades.items()
+            if isinstance(value, str)
+        ]
+    for modifier in table.modifiers:
+        if isinstance(modifier.by, str):
+            sites.append((f"modifiers '{modifier.id}' (by)", modifier.by))
+    for band in table.bands:
+        for index, row in enumerate(band.rows or []):
+            if "$" in row.interval:
+                sites.append((f"bands '{band.id}' row {index + 1} (interval)", row.interval))
+    return sites
+
+
+def _substitute_refs(data: dict[str, Any], values: Mapping[str, Any]) -> dict[str, Any]:
+    """``data`` (a dumped table) with ``$name`` replaced by ``values[name]``."""
+
+    def number(text: str) -> float:
+        return values[PARAM_REF.fullmatch(text).group(1)]  # type: ignore[union-attr]
+
+    def in_text(text: str) -> str:
+        return PARAM_REF.sub(lambda match: repr(float(values[match.group(1)])), text)
+
+    if isinstance(data["window"]["years"], str):
+        data["window"]["years"] = number(data["window"]["years"])
+    for ladder in data["ladders"].values():
+        ladder["grades"] = {
+            grade: number(value) if isinstance(value, str) else value
+            for grade, value in ladder["grades"].items()
+        }
+    for modifier in data["modifiers"]:
+        if isinstance(modifier["by"], str):
+            modifier["by"] = number(modifier["by"])
+    for band in data["bands"]:
+        for row in band["rows"] or []:
+            row["interval"] = in_text(row["interval"])
+    return data
 
 
 def _unknown_rates_message(table_id: str, day: dt.date, entry: BaseRateSchedule) -> str:
