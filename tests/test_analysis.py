@@ -334,3 +334,42 @@ def test_calibrate_stays_within_the_values_allowed(province):
     # a scale that would push a base rate to 1 or above is never tried
     with pytest.raises(ratefloat.ParameterError, match="limits"):
         calibrate(province, "cn-jiangsu-2023", AS_OF, target=1e15, max_iterations=60)
+
+
+@pytest.mark.parametrize(
+    "point",
+    [{"multiplier_up_1": 1.3}, {"raised_payout_above": 0.7}, {"high_injury_above": 0.05}],
+)
+def test_sweeping_named_numbers_of_a_builtin_table_equals_rerate(province, point):
+    # Jiangsu's thresholds and ladder values are $parameters (苏人社规〔2023〕2号's numbers
+    # as defaults): a ladder value, a band threshold, an injury threshold.
+    name, value = next(iter(point.items()))
+    frame = sweep(province, "cn-jiangsu-2023", AS_OF, grid={name: [value]})
+    expected = by_class_and_grade(
+        ratefloat.rerate(province, "cn-jiangsu-2023", AS_OF, params=point)
+    )
+    got = frame.drop(columns=["variant", name])
+    assert got["employers"].tolist() == expected["employers"].tolist()
+    np.testing.assert_allclose(got["premium"], expected["premium"], atol=0.005)
+
+
+def test_calibrate_a_named_ladder_value(province):
+    plain = ratefloat.rerate(province, "cn-jiangsu-2023", AS_OF).rated["premium"].sum()
+    found = calibrate(
+        province,
+        "cn-jiangsu-2023",
+        AS_OF,
+        vary="multiplier_up_2",
+        target=plain * 1.01,
+        tolerance=0.002,
+    )
+    assert found.value > 1.5  # more income from the +50 % grade needs a higher multiplier
+    again = ratefloat.rerate(province, found.table, AS_OF).rated["premium"].sum()
+    assert abs(again / (plain * 1.01) - 1) <= 0.002
+
+
+def test_calibrate_beyond_what_the_table_allows_says_why(province):
+    # the +20 % multiplier cannot pass the +50 % one (ladder values must rise)
+    plain = ratefloat.rerate(province, "cn-jiangsu-2023", AS_OF).rated["premium"].sum()
+    with pytest.raises(ratefloat.ParameterError, match="must rise"):
+        calibrate(province, "cn-jiangsu-2023", AS_OF, vary="multiplier_up_1", target=plain * 3)

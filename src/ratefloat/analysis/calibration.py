@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from ..display import html_card, short_repr
-from ..errors import ParameterError
+from ..errors import ParameterError, RuleTableError
 from ..rules.loader import load_table
 from ..rules.model import RuleTable
 from .population import Population
@@ -180,10 +180,13 @@ def calibrate(
     tried: list[tuple[float, float]] = []
 
     def income(x: float) -> float:
-        if vary == BASE_RATE_SCALE:
-            ruled = population.outcome(with_base_rate_scale(table, x), given)
-        else:
-            ruled = population.outcome(table, {**given, vary: x})
+        try:
+            if vary == BASE_RATE_SCALE:
+                ruled = population.outcome(with_base_rate_scale(table, x), given)
+            else:
+                ruled = population.outcome(table, {**given, vary: x})
+        except (ParameterError, RuleTableError) as exc:  # e.g. a ladder no longer rising
+            raise _InvalidValue(str(exc)) from exc
         payroll, _ = payroll_of_inputs(ruled.env)
         total = math.fsum(premium(payroll, ruled.outcome.rate, table.rounding.money_decimals))
         tried.append((x, total))
@@ -192,7 +195,8 @@ def calibrate(
     limits = _limits(table, vary, population.as_of)
     start = _start(table, vary, given, bracket)
     start = (max(start[0], limits[0]), min(start[1], limits[1]))
-    value = _solve(income, goal, start, limits, tolerance, max_iterations)
+    anchor = None if bracket is not None else _current(table, vary, given)
+    value = _solve(income, goal, start, limits, tolerance, max_iterations, anchor)
     final = dict(tried)[value]
     calibrated = (
         with_base_rate_scale(table, value)
@@ -261,6 +265,17 @@ def _start(
     return current - step, current + step
 
 
+class _InvalidValue(Exception):
+    """The varied value makes the table invalid (the message says how)."""
+
+
+def _current(table: RuleTable, vary: str, params: Mapping[str, Any]) -> float:
+    """The value the table has now (a valid one)."""
+    if vary == BASE_RATE_SCALE:
+        return 1.0
+    return float(params.get(vary, table.parameters[vary].default))
+
+
 def _limits(table: RuleTable, vary: str, as_of: Any) -> tuple[float, float]:
     """The values ``vary`` may take: a parameter's minimum and maximum; for the scale,
     positive and keeping every base rate below 1."""
@@ -280,10 +295,14 @@ def _solve(
     limits: tuple[float, float],
     tolerance: float,
     max_iterations: int,
+    anchor: float | None = None,
 ) -> float:
     """Monotone root finding: widen until bracketed, then Illinois false position.
 
-    ``f`` is called at most ``max_iterations`` times.
+    ``f`` is called at most ``max_iterations`` times. A value that makes the table invalid
+    (``f`` raises :class:`_InvalidValue`) is pulled halfway back towards a valid one
+    (``anchor`` at first, then the bracket's other end), so the search stays inside the
+    values the table allows.
     """
     calls = 0
 
@@ -292,8 +311,22 @@ def _solve(
         calls += 1
         return f(x) - goal
 
-    a, b = start
-    fa, fb = g(a), g(b)
+    invalid = ""
+
+    def probe(x: float, valid: float | None) -> tuple[float, float]:
+        nonlocal invalid
+        while True:
+            try:
+                return x, g(x)
+            except _InvalidValue as exc:
+                invalid = f"; at {x:.6g} the table is invalid: {exc}"
+                close = valid is not None and abs(x - valid) <= 1e-9 * max(1.0, abs(valid))
+                if valid is None or close or calls >= max_iterations:
+                    raise ParameterError(f"calibration tried {x:.6g}: {exc}") from exc
+                x = (x + valid) / 2
+
+    a, fa = probe(start[0], anchor)
+    b, fb = probe(start[1], anchor if anchor is not None else a)
     while fa * fb > 0:
         # Income is monotone: the root lies beyond the end whose income is nearer.
         lower = abs(fa) < abs(fb)
@@ -307,15 +340,16 @@ def _solve(
                     if stuck
                     else ""
                 )
+                + invalid
                 + "; give bracket=(low, high) around the target"
             )
         width = 2 * (b - a)  # doubling steps
         if lower:
             a, b, fb = max(a - width, limits[0]), a, fa
-            fa = g(a)
+            a, fa = probe(a, b)
         else:
             a, b, fa = b, min(b + width, limits[1]), fb
-            fb = g(b)
+            b, fb = probe(b, a)
     best, best_f = (a, abs(fa)) if abs(fa) <= abs(fb) else (b, abs(fb))
     side = 0
     while calls < max_iterations and best_f > tolerance * goal:
