@@ -60,12 +60,12 @@ def interleaved(a: Any, b: Any, repeat: int) -> tuple[list[float], list[float]]:
 
 
 def proposal_table() -> ratefloat.RuleTable:
-    content = ratefloat.load_table("cn-jiangsu-2023").model_dump(mode="json", exclude_none=True)
-    content["id"] = "cn-jiangsu-2023-proposal"
-    for band in content["bands"]:
-        if band["id"] == "raised":
-            band["when"] = "payout_ratio > 0.7 or injury_rate > 0.01"
-    return ratefloat.load_table(content)
+    return ratefloat.load_table("cn-jiangsu-2023").with_changes(
+        {
+            "id": "cn-jiangsu-2023-proposal",
+            "bands.raised.when": "payout_ratio > 0.7 or injury_rate > 0.01",
+        }
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

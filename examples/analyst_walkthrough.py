@@ -145,17 +145,18 @@ calibrated = calibration.table
 
 # %%
 credibility_table = CREDIBILITY_EXAMPLE
-truth = ratefloat.load_table("cn-jiangsu-2023").model_dump(mode="json", exclude_none=True)
-truth.update(
-    id="sees-the-truth",
-    inputs={"true_risk": {"kind": "measure", "aggregate": "mean"}},
-    bands=[
-        {"id": "top", "when": "true_risk > 1.6", "grade": 2},
-        {"id": "high", "when": "true_risk > 1.15", "grade": 1},
-        {"id": "bottom", "when": "true_risk < 0.45", "grade": -2},
-        {"id": "low", "when": "true_risk < 0.8", "grade": -1},
-    ],
-    modifiers=[],
+truth = ratefloat.load_table("cn-jiangsu-2023").with_changes(
+    {
+        "id": "sees-the-truth",
+        "inputs": {"true_risk": {"kind": "measure", "aggregate": "mean"}},
+        "bands": [
+            {"id": "top", "when": "true_risk > 1.6", "grade": 2},
+            {"id": "high", "when": "true_risk > 1.15", "grade": 1},
+            {"id": "bottom", "when": "true_risk < 0.45", "grade": -2},
+            {"id": "low", "when": "true_risk < 0.8", "grade": -1},
+        ],
+        "modifiers": [],
+    }
 )
 years = [2023, 2024]
 backtests = {

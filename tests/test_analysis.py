@@ -117,12 +117,9 @@ def test_sweep_rejects_an_unknown_name_with_a_suggestion(province):
 
 @pytest.fixture(scope="module")
 def comparison(province):
-    proposal = ratefloat.load_table("cn-jiangsu-2023").model_dump(mode="json", exclude_none=True)
-    proposal["classes"] = {int(k): v for k, v in proposal["classes"].items()}
-    proposal["id"] = "jiangsu-proposal"
-    for band in proposal["bands"]:
-        if band["id"] == "raised":
-            band["when"] = "payout_ratio > 0.7 or injury_rate > 0.01"
+    proposal = ratefloat.load_table("cn-jiangsu-2023").with_changes(
+        {"id": "jiangsu-proposal", "bands.raised.when": "payout_ratio > 0.7 or injury_rate > 0.01"}
+    )
     tables = {"current": "cn-jiangsu-2023", "proposal": proposal, "qingdao": "cn-qingdao-2017"}
     # Qingdao's table ended 2023-12-31: a what-if with it says so explicitly.
     return compare(province, tables, AS_OF, outside_effective_dates="allow"), tables

@@ -28,22 +28,21 @@ def panel() -> pd.DataFrame:
     return frame.assign(coin=noise[codes])
 
 
-def graded_on(column: str, cuts: tuple[float, float, float, float]) -> dict:
-    content = ratefloat.load_table("cn-jiangsu-2023").model_dump(mode="json", exclude_none=True)
-    content["classes"] = {int(k): v for k, v in content["classes"].items()}
+def graded_on(column: str, cuts: tuple[float, float, float, float]) -> ratefloat.RuleTable:
     low2, low1, high1, high2 = cuts
-    content.update(
-        id=f"graded-on-{column.replace('_', '-')}",
-        inputs={column: {"kind": "measure", "aggregate": "mean"}},
-        bands=[
-            {"id": "top", "when": f"{column} > {high2}", "grade": 2},
-            {"id": "high", "when": f"{column} > {high1}", "grade": 1},
-            {"id": "bottom", "when": f"{column} < {low2}", "grade": -2},
-            {"id": "low", "when": f"{column} < {low1}", "grade": -1},
-        ],
-        modifiers=[],
+    return ratefloat.load_table("cn-jiangsu-2023").with_changes(
+        {
+            "id": f"graded-on-{column.replace('_', '-')}",
+            "inputs": {column: {"kind": "measure", "aggregate": "mean"}},
+            "bands": [
+                {"id": "top", "when": f"{column} > {high2}", "grade": 2},
+                {"id": "high", "when": f"{column} > {high1}", "grade": 1},
+                {"id": "bottom", "when": f"{column} < {low2}", "grade": -2},
+                {"id": "low", "when": f"{column} < {low1}", "grade": -1},
+            ],
+            "modifiers": [],
+        }
     )
-    return content
 
 
 def test_synth_true_risk_leaves_the_other_columns_unchanged():

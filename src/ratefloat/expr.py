@@ -44,6 +44,8 @@ MAX_EXPRESSION_LENGTH = 2000
 MAX_NODES = 400
 #: Largest absolute literal exponent accepted after ``**``.
 MAX_EXPONENT = 10
+#: Largest magnitude of a number literal (write ``inf`` for an unbounded value).
+MAX_LITERAL = 1e15
 
 _CONSTANTS: dict[str, Any] = {
     "true": True,
@@ -183,7 +185,7 @@ class _Compiler:
         if isinstance(value, bool):
             return Kind.BOOL, lambda env, v=value: v
         if isinstance(value, (int, float)):
-            number = float(value)
+            number = self._literal(node, value)
             return Kind.NUMBER, lambda env, v=number: v
         raise self.fail(node, f"the literal {value!r} is not allowed (only numbers and true/false)")
 
@@ -208,7 +210,8 @@ class _Compiler:
             ok = isinstance(inner, ast.Constant) and isinstance(inner.value, (int, float))
             if not ok or isinstance(inner.value, bool):
                 raise self.fail(element, "a list may hold only number literals")
-            values.append(-float(inner.value) if negative else float(inner.value))
+            number = self._literal(inner, inner.value)
+            values.append(-number if negative else number)
         frozen = tuple(values)
         return Kind.LIST, lambda env, v=frozen: v
 
@@ -344,6 +347,23 @@ class _Compiler:
         return Kind.NUMBER, evaluate
 
     # -- helpers ------------------------------------------------------------------------
+    def _literal(self, node: ast.AST, value: int | float) -> float:
+        """A number literal as a float, refusing one beyond MAX_LITERAL or not finite."""
+        if isinstance(value, int) and abs(value) > MAX_LITERAL:
+            # Not quoted: the literal may be hundreds of digits long.
+            raise ExpressionError(
+                f"{self.where}: a number literal of {len(str(abs(value)))} digits is out of "
+                f"range (at most {MAX_LITERAL:g} in magnitude; write inf for an unbounded value)"
+            )
+        if not math.isfinite(value) or abs(value) > MAX_LITERAL:
+            shown = f"{value:g}" if math.isfinite(value) else "(beyond a float's range)"
+            raise self.fail(
+                node,
+                f"the literal {shown} is out of range (at most {MAX_LITERAL:g} in magnitude; "
+                "write inf for an unbounded value)",
+            )
+        return float(value)
+
     def _boolean(self, node: ast.AST, context: str) -> Evaluator:
         kind, evaluate = self.compile(node)
         if kind != Kind.BOOL:

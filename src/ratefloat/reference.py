@@ -5,7 +5,10 @@ policy text reads: sum the window's years, divide, walk the rules in order. It s
 nothing with the vectorised engine but the parsed rule table and the expression syntax
 tree (which it walks itself). The test suite checks with hypothesis that the vectorised
 engine returns exactly what this model returns, for random populations and random valid
-tables, so the fast path can be trusted as far as this readable one can.
+tables, so the fast path can be trusted as far as this readable one can. What decides an
+outcome (brackets of threshold rows, parameter values, which years each scope covers, the
+order of bound reasons) is read here independently of the engine's helpers, so a mistake
+there cannot pass the comparison unseen.
 
 It is slow (pure Python, one employer at a time) and meant for validation, teaching and
 appeals: ``rate_one(rows, table, as_of)`` shows the arithmetic of one decision.
@@ -21,10 +24,7 @@ from collections.abc import Mapping, Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from .engine import FLAG_NAMES
 from .errors import ParameterError
-from .rerate import parse_as_of, resolve_params
-from .rules.intervals import parse_interval
 from .rules.loader import load_table
 from .rules.model import RuleTable
 from .schema import Aggregate, column_spec
@@ -32,6 +32,15 @@ from .schema import Aggregate, column_spec
 __all__ = ["rate_one", "rate_all"]
 
 NAN = float("nan")
+#: Bound reasons in the order they are listed (cut-floor comes after the cuts).
+_BOUND_ORDER = (
+    "movement-limit",
+    "ladder-limit",
+    "min-rate",
+    "max-rate",
+    "reclassify-limit",
+    "grade-limit",
+)
 
 
 def rate_one(
@@ -62,8 +71,8 @@ def rate_one(
         list), or ``{"rejected": <reason code>}``.
     """
     table = load_table(rules)
-    as_of = parse_as_of(as_of)
-    params = resolve_params(table, params)
+    as_of = _as_date(as_of)
+    params = _params(table, params)
     area = area or {}
     scopes = _scopes(table, rows, as_of, params)
     current = scopes[""]
@@ -73,7 +82,7 @@ def rate_one(
     if any("insured_since" in row for row in rows):
         env["insured_months"] = _months(min(_as_date(row["insured_since"]) for row in rows), as_of)
     risk_class = int(env["risk_class"])
-    if table.moves_from_current:
+    if _moves_from_current(table):
         ladder = table.ladders[table.classes[risk_class].ladder]
         current_grade = env.get("current_grade", NAN)
         if math.isnan(current_grade):
@@ -107,8 +116,8 @@ def rate_all(
     group), added exactly with :func:`math.fsum`.
     """
     table = load_table(rules)
-    as_of = parse_as_of(as_of)
-    resolved = resolve_params(table, params)
+    as_of = _as_date(as_of)
+    resolved = _params(table, params)
     by_employer: dict[str, list[dict[str, Any]]] = {}
     for row in extract.to_dict("records"):
         by_employer.setdefault(str(row["employer_id"]), []).append(row)
@@ -168,7 +177,7 @@ def _scopes(
     last = as_of.year - table.window.lag_years
     first = last - years + 1
     spans = {"": (first, last), "prev_": (first - years, first - 1)}
-    for k in range(1, table.history_read() + 1):
+    for k in range(1, _history_years_read(table) + 1):
         spans[f"_y{k}"] = (last - k + 1, last - k + 1)
     names = {name for row in rows for name in row} - {"employer_id", "year", "insured_since"}
     out = {}
@@ -413,8 +422,7 @@ def _rate(
                     flags.append("cut-floor")
     quantum = Decimal(1).scaleb(-table.rounding.rate_decimals)
     rate = float(Decimal(repr(rate)).quantize(quantum, ROUND_HALF_UP))
-    order = [name for name in FLAG_NAMES.values() if name not in ("class-not-floated", "cut-floor")]
-    reasons += [f"bound:{name}" for name in order if name in flags]
+    reasons += [f"bound:{name}" for name in _BOUND_ORDER if name in flags]
     reasons += cuts_in_force
     if "cut-floor" in flags:
         reasons.append("bound:cut-floor")
@@ -436,12 +444,11 @@ def _bands(table: RuleTable, env: dict[str, Any], outcome: Any) -> tuple[int, st
             continue
         if band.rows:
             value = env[band.indicator]
-            domain = parse_interval(band.domain)
             found = None
             for row in band.rows:
                 text = _stated_text(row.interval, env)
                 row_id = row.id or f"{band.id}:{text.replace(' ', '')}"
-                if domain.contains(value) and parse_interval(text).contains(value):
+                if _within(band.domain, value) and _within(text, value):
                     found = (outcome(row.grade, row.step), row_id)
                     break
             if found is None:
@@ -455,6 +462,63 @@ def _bands(table: RuleTable, env: dict[str, Any], outcome: Any) -> tuple[int, st
     if best is not None:
         return best
     return outcome(table.otherwise.grade, table.otherwise.step), "otherwise"
+
+
+def _within(interval: str, value: float) -> bool:
+    """Whether ``value`` lies in an interval written like ``(0.5, 1.0]`` or ``(1.5, inf)``.
+
+    The bracket says whether the end belongs to the interval; an infinite upper end holds
+    +inf (a positive amount over a zero denominator lies above every threshold).
+    """
+    text = interval.strip()
+    low_text, high_text = text[1:-1].split(",")
+    low, high = float(low_text), float(high_text)
+    if math.isnan(value):
+        return False
+    above = value >= low if text[0] == "[" else value > low
+    below = value <= high if text[-1] == "]" or high == math.inf else value < high
+    return above and below
+
+
+def _params(table: RuleTable, given: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The parameter values: what the caller gave, else the table's defaults."""
+    given = dict(given or {})
+    for name in given:
+        if name not in table.parameters:
+            raise ParameterError(f"table {table.id!r} has no parameter {name!r}")
+    values: dict[str, Any] = {}
+    for name, spec in table.parameters.items():
+        value = given.get(name, spec.default)
+        if value is None:
+            raise ParameterError(f"table {table.id!r} needs the parameter {name!r}")
+        if spec.type == "list":
+            values[name] = tuple(float(item) for item in value)
+        elif spec.type == "bool":
+            values[name] = bool(value)
+        else:
+            values[name] = float(value)
+    return values
+
+
+def _moves_from_current(table: RuleTable) -> bool:
+    """Whether any outcome is a step from the current grade, or moves are limited."""
+    outcomes = [rule.outcome for rule in table.eligibility] + [table.otherwise]
+    for band in table.bands:
+        outcomes += [row.outcome for row in band.rows] if band.rows else [band.outcome]
+    if any(outcome.step is not None for outcome in outcomes):
+        return True
+    return table.movement is not None and table.movement.max_step is not None
+
+
+def _history_years_read(table: RuleTable) -> int:
+    """The largest k of a name ``<name>_y<k>`` read anywhere in the table (0 if none)."""
+    names = {band.indicator for band in table.bands if band.indicator}
+    for indicator in table.all_indicators.values():
+        names.update(filter(None, (indicator.numerator, indicator.denominator, indicator.area_by)))
+    for expression in table.expressions().values():
+        names.update(node.id for node in ast.walk(expression.tree) if isinstance(node, ast.Name))
+    years = [int(found.group(1)) for name in names if (found := re.search(r"_y(\d+)$", name))]
+    return max(years, default=0)
 
 
 def _grade_bounds(table: RuleTable, cls: int) -> tuple[float, float]:
@@ -584,6 +648,8 @@ def _months(start: dt.date, as_of: dt.date) -> float:
 
 
 def _as_date(value: Any) -> dt.date:
+    if value is None:
+        raise ParameterError("as_of is required")
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):

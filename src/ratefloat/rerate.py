@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -23,7 +24,7 @@ import pandas as pd
 
 from .classification import classify
 from .engine import Evaluation, evaluate
-from .errors import ParameterError, RejectReason, reject_frame
+from .errors import ParameterError, RejectReason, display_text, reject_frame
 from .expr import suggest
 from .indicators import area_ratios, compute_indicators
 from .result import RerateResult, build_reasons
@@ -474,19 +475,23 @@ def resolve_params(table: RuleTable, params: Mapping[str, Any] | None) -> dict[s
             missing.append(f"  - {name}: {spec.description}")
             continue
         if spec.type == "number":
-            ok = isinstance(value, (int, float, np.number)) and not isinstance(value, bool)
-            value = float(value) if ok else value
+            number = _finite_number(value)
+            ok = number is not None
+            value = number if ok else value
         elif spec.type == "bool":
             ok = isinstance(value, (bool, np.bool_))
             value = bool(value) if ok else value
         else:
-            ok = isinstance(value, (list, tuple)) and all(
-                isinstance(v, (int, float)) and not isinstance(v, bool) for v in value
-            )
-            value = tuple(float(v) for v in value) if ok else value
+            numbers = [_finite_number(v) for v in value] if isinstance(value, (list, tuple)) else []
+            ok = isinstance(value, (list, tuple)) and None not in numbers
+            value = tuple(numbers) if ok else value
         if not ok:
+            kind = spec.type
+            if spec.type == "number" and isinstance(value, (int, float, np.number)):
+                kind = "finite number"
             raise ParameterError(
-                f"parameter {name!r} of table {table.id!r} must be a {spec.type}, got {value!r}"
+                f"parameter {name!r} of table {table.id!r} must be a {kind}, "
+                f"got {display_text(value)}"
             )
         problem = spec.out_of_range(value)
         if problem:
@@ -501,6 +506,17 @@ def resolve_params(table: RuleTable, params: Mapping[str, Any] | None) -> dict[s
             "supply them with params={...}:\n" + "\n".join(missing)
         )
     return values
+
+
+def _finite_number(value: Any) -> float | None:
+    """``value`` as a float if it is a finite real number (not a bool), else ``None``."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.number)):
+        return None
+    try:
+        number = float(value)
+    except (OverflowError, TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
 
 
 def required_columns(table: RuleTable | str) -> dict[str, str]:

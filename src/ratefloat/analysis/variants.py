@@ -1,18 +1,17 @@
 """Variants of a rule table: other parameter values, scaled base rates.
 
-Every variant is a new, validated table (loaded again from its changed content), so it
-carries its own content hash; nothing is patched in place.
+Every variant is a new, validated table (:meth:`RuleTable.with_changes`), so it carries
+its own content hash; nothing is patched in place.
 """
 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ..errors import ParameterError
 from ..expr import suggest
-from ..rules.loader import load_table
 from ..rules.model import RuleTable
 
 __all__ = ["BASE_RATE_SCALE", "with_base_rate_scale", "with_parameter_defaults", "grid_points"]
@@ -24,27 +23,26 @@ BASE_RATE_SCALE = "base_rate_scale"
 
 def with_base_rate_scale(table: RuleTable, factor: float) -> RuleTable:
     """The table with every base rate (class rates and dated schedules) times ``factor``."""
-
-    def scale(content: dict[str, Any]) -> None:
-        for spec in content["classes"].values():
-            spec["base_rate"] = spec["base_rate"] * factor
-        for schedule in content.get("base_rates") or []:
-            if schedule.get("rates"):
-                schedule["rates"] = {k: v * factor for k, v in schedule["rates"].items()}
-
-    return _changed(table, scale, f"base rates × {factor:.6g}")
+    changes: dict[str, Any] = {
+        f"classes.{number}.base_rate": spec.base_rate * factor
+        for number, spec in table.classes.items()
+    }
+    for position, schedule in enumerate(table.base_rates):
+        if schedule.rates:
+            changes[f"base_rates.{position}.rates"] = {
+                str(k): v * factor for k, v in schedule.rates.items()
+            }
+    changes["version"] = f"{table.version} (base rates × {factor:.6g})"
+    return table.with_changes(changes)
 
 
 def with_parameter_defaults(table: RuleTable, values: Mapping[str, Any]) -> RuleTable:
     """The table with these parameters' defaults set to ``values``."""
     check_names(table, values)
-
-    def set_defaults(content: dict[str, Any]) -> None:
-        for name, value in values.items():
-            content["parameters"][name]["default"] = value
-
     said = ", ".join(f"{k}={v!r}" for k, v in values.items())
-    return _changed(table, set_defaults, said)
+    changes: dict[str, Any] = {f"parameters.{k}.default": v for k, v in values.items()}
+    changes["version"] = f"{table.version} ({said})"
+    return table.with_changes(changes)
 
 
 def check_names(table: RuleTable, names: Mapping[str, Any] | Sequence[str]) -> None:
@@ -67,11 +65,3 @@ def grid_points(grid: Mapping[str, Sequence[Any]]) -> list[dict[str, Any]]:
             raise ParameterError(f"grid[{name!r}] must be a non-empty list of values")
     names = list(grid)
     return [dict(zip(names, combo, strict=True)) for combo in itertools.product(*grid.values())]
-
-
-def _changed(table: RuleTable, change: Callable[[dict[str, Any]], None], said: str) -> RuleTable:
-    content = table.model_dump(mode="json", exclude_none=True)
-    content["classes"] = {int(k): v for k, v in content["classes"].items()}
-    change(content)
-    content["version"] = f"{table.version} ({said})"
-    return load_table(content)

@@ -38,7 +38,7 @@ from pydantic import (
     model_validator,
 )
 
-from ..errors import ExpressionError, ParameterError
+from ..errors import ExpressionError, ParameterError, RuleTableError
 from ..expr import Expression, Kind, parse_expression, suggest
 from ..schema import COLUMNS, Aggregate, ColumnKind
 from .intervals import check_partition, parse_interval
@@ -96,8 +96,94 @@ _MIN_RATE_HELP = "Floor on the rate: a fraction of payroll, or {class_base: N}."
 _MAX_RATE_HELP = "Cap on the rate: a fraction of payroll, or {class_base: N}."
 
 
+#: Largest magnitude of any number in a table (rates, multipliers, amounts, scales).
+MAX_NUMBER = 1e6
+#: Largest magnitude of a grade, a grade step or a grade/class move.
+MAX_GRADE = 50
+#: Fields holding a grade or a number of grades; their values are bounded by MAX_GRADE.
+_GRADE_FIELDS = frozenset({"grade", "step", "min_grade", "max_grade", "max_step", "max_from_base"})
+#: Fields that stand for an indicator's value and may be infinite (a ratio over zero).
+_UNBOUNDED_FIELDS = frozenset({"positive_over_zero", "zero_over_zero"})
+
+
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # Frozen: a table is changed only by building a new, validated one (with_changes,
+    # model_copy); nested instances passed in are validated again, never trusted.
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, revalidate_instances="always", allow_inf_nan=False
+    )
+
+    @model_validator(mode="after")
+    def _sane_numbers(self) -> Any:
+        for name in type(self).model_fields:
+            limit = MAX_GRADE if name in _GRADE_FIELDS else MAX_NUMBER
+            problem = _out_of_range(getattr(self, name), limit)
+            if problem:
+                raise ValueError(f"{name}: {problem}")
+        return self
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in type(self).model_fields:
+            raise RuleTableError(
+                f"a rule table cannot be changed in place (tried to set {name!r}); make a "
+                "new one with table.with_changes({'<dotted.path>': value})"
+            )
+        super().__setattr__(name, value)
+
+    def __delattr__(self, name: str) -> None:
+        if name in type(self).model_fields:
+            raise RuleTableError(
+                f"a rule table cannot be changed in place (tried to delete {name!r})"
+            )
+        super().__delattr__(name)
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Any:
+        """A copy; with ``update``, a new model validated from the merged content.
+
+        Pydantic's own ``model_copy(update=...)`` skips validation; here the updated
+        fields are checked like any other input, so a copy can never hold content its
+        derived state (compiled expressions) does not describe.
+        """
+        if not update:
+            return super().model_copy(deep=deep)
+        content = {name: getattr(self, name) for name in type(self).model_fields}
+        content.update(update)
+        return type(self).model_validate(content)
+
+
+def _short_number(value: Any) -> str:
+    """A number for a message; never hundreds of digits."""
+    return f"{value:.6g}" if abs(value) < 1e100 else "a number of 100 digits or more"
+
+
+def _out_of_range(value: Any, limit: float) -> str | None:
+    """Why a validated field value holds a number beyond ``limit`` (None when none does).
+
+    Looks into plain dicts and lists (nested models check their own fields).
+    """
+    stack = [value]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            stack.extend(node.values())
+        elif isinstance(node, (list, tuple)):
+            stack.extend(node)
+        elif (
+            isinstance(node, (int, float))
+            and not isinstance(node, bool)
+            and (isinstance(node, int) or math.isfinite(node))
+            and abs(node) > limit
+        ):
+            return f"{_short_number(node)} is out of range (at most {limit:g} in magnitude)"
+    return None
+
+
+#: Largest magnitude of any number in a table (rates, multipliers, amounts, scales).
+MAX_NUMBER = 1e6
+#: Largest magnitude of a grade, a grade step or a move in grades or classes.
+MAX_GRADE = 50
+#: Fields holding a grade or a number of grades; their values are bounded by MAX_GRADE.
+_GRADE_FIELDS = frozenset({"grade", "step", "min_grade", "max_grade", "max_step", "max_from_base"})
 
 
 class Source(_Model):
@@ -235,9 +321,11 @@ class Indicator(_Model):
     min_denominator: float | None = Field(
         None, ge=0, description="Denominators below this are raised to it (Tianjin: 50)."
     )
-    zero_over_zero: float = Field(0.0, description="Value when both parts are zero.")
+    zero_over_zero: float = Field(
+        0.0, allow_inf_nan=True, description="Value when both parts are zero."
+    )
     positive_over_zero: float = Field(
-        math.inf, description="Value when only the denominator is zero."
+        math.inf, allow_inf_nan=True, description="Value when only the denominator is zero."
     )
     scale: float = Field(1.0, gt=0, description="Multiply the ratio, e.g. 1000 for per mille.")
     relative_to_area: bool = Field(
@@ -312,6 +400,14 @@ class Ladder(_Model):
     description: str | None = Field(
         None, description="What the ladder is, e.g. 二至八类 five grades (人社部发〔2015〕71号)."
     )
+
+    @field_validator("grades")
+    @classmethod
+    def _grades_in_range(cls, grades: dict[int, float | str]) -> dict[int, float | str]:
+        wide = [grade for grade in grades if abs(grade) > MAX_GRADE]
+        if wide:
+            raise ValueError(f"grades lie within ±{MAX_GRADE}, got {_short_number(wide[0])}")
+        return grades
 
     @field_validator("grades")
     @classmethod
@@ -550,6 +646,15 @@ class Modifier(_Rule):
             raise ValueError(f"action {self.action!r} moves by whole grades or classes")
         if self.action == "rate_factor" and (self.by or 0) <= 0:
             raise ValueError("rate_factor must be positive")
+        return self
+
+    @model_validator(mode="after")
+    def _moves_in_range(self) -> Modifier:
+        by = self.by if isinstance(self.by, (int, float)) else 0  # a $parameter: checked on use
+        if self.action in ("bump", "reclassify") and abs(by) > MAX_GRADE:
+            raise ValueError(
+                f"action {self.action!r} moves by at most {MAX_GRADE}, got {_short_number(self.by)}"
+            )
         return self
 
 
@@ -799,6 +904,8 @@ class RuleTable(_Model):
     )
 
     _expressions: dict[str, Expression] = PrivateAttr(default_factory=dict)
+    #: The content (canonical JSON) that _expressions were compiled from.
+    _compiled_from: str | None = PrivateAttr(None)
 
     @field_validator("classes")
     @classmethod
@@ -843,6 +950,7 @@ class RuleTable(_Model):
             self._compile_expressions()
         except ExpressionError as exc:
             raise ValueError(str(exc)) from None
+        self._compiled_from = self.model_dump_json()
         defaults = {n: p.default for n, p in self.parameters.items() if p.default is not None}
         refs = self.parameter_refs()
         if refs and refs <= set(defaults):
@@ -909,6 +1017,78 @@ class RuleTable(_Model):
                     )
         return problems
 
+    # -- changing a table ---------------------------------------------------------------
+    def with_changes(self, changes: Mapping[str, Any]) -> RuleTable:
+        """A new, validated table: this one with ``changes`` applied.
+
+        Parameters
+        ----------
+        changes:
+            Field → new value. A key may be a dotted path (``"window.years"``,
+            ``"classes.3.base_rate"``, ``"bands.payout.rows.2.interval"``): list items are
+            named by position or by their ``id``. A dict value given for a mapping field
+            is merged into it (``{"window": {"years": 3}}`` keeps ``lag_years``); any
+            other value replaces the field.
+
+        Raises
+        ------
+        RuleTableError
+            If a path names nothing, or the changed table is invalid (the messages are
+            those of :func:`ratefloat.rules.load_table`).
+
+        Examples
+        --------
+        >>> from ratefloat.rules import load_table
+        >>> table = load_table("cn-jiangsu-2023")
+        >>> longer = table.with_changes({"window.years": 3})
+        >>> (table.window.years, longer.window.years)
+        (2, 3)
+        """
+        from .loader import validate_table  # the loader imports this module
+
+        content = self.model_dump()
+        for key, value in changes.items():
+            _apply_change(content, _path_of(key), value, str(key))
+        return validate_table(content, f"{self.id} with changes")
+
+    def model_copy(
+        self, *, update: Mapping[str, Any] | None = None, deep: bool = False
+    ) -> RuleTable:
+        """A copy; with ``update`` (field → value), a new table validated like a loaded one.
+
+        Raises
+        ------
+        RuleTableError
+            If the updated table is invalid.
+        """
+        if not update:
+            return super().model_copy(deep=deep)
+        from .loader import validate_table
+
+        unknown = sorted(str(key) for key in update if key not in type(self).model_fields)
+        if unknown:
+            raise RuleTableError(
+                f"model_copy: {', '.join(unknown)} is not a field of a rule table"
+                f"{suggest(unknown[0], type(self).model_fields)}"
+            )
+        return validate_table({**self.model_dump(), **update}, f"{self.id} copied with update")
+
+    def _checked(self) -> RuleTable:
+        """This table, or when its content changed since it was validated, a validated copy.
+
+        Fields are frozen, but their lists and dicts can still be changed in place
+        (``table.bands.append(...)``), and ``model_construct`` skips validation; such a
+        table is validated and compiled again from what it now holds, or refused.
+        """
+        content = self.model_dump_json(warnings=False)
+        if content == self._compiled_from:
+            return self
+        from .loader import validate_table
+
+        fresh = validate_table(self.model_dump(warnings=False), f"{self.id} changed in place")
+        self._expressions = fresh._expressions
+        return fresh
+
     # -- derived views ------------------------------------------------------------------
     @property
     def all_indicators(self) -> dict[str, Indicator]:
@@ -927,8 +1107,11 @@ class RuleTable(_Model):
         return stepped or (self.movement is not None and self.movement.max_step is not None)
 
     def expressions(self) -> dict[str, Expression]:
-        """Every compiled expression, keyed by ``<stage>.<rule id>`` (and ``indicator.<name>``)."""
-        return dict(self._expressions)
+        """Every compiled expression, keyed by ``<stage>.<rule id>`` (and ``indicator.<name>``).
+
+        Always compiled from the table's current content (see :meth:`with_changes`).
+        """
+        return dict(self._checked()._expressions)
 
     def rule_ids(self) -> list[str]:
         """Every reason id the table can emit, in evaluation order."""
@@ -952,7 +1135,7 @@ class RuleTable(_Model):
     def names_used(self) -> set[str]:
         """All names read by the table's expressions and indicators."""
         used: set[str] = set()
-        for expression in self._expressions.values():
+        for expression in self.expressions().values():
             used.update(expression.names)
         for band in self.bands:
             if band.indicator:
@@ -1141,6 +1324,70 @@ class RuleTable(_Model):
                     f"monotone_in: unknown column {column!r}{suggest(column, names)}"
                 )
         self._expressions = compiled
+
+
+def _path_of(key: Any) -> list[Any]:
+    return key.split(".") if isinstance(key, str) else [key]
+
+
+def _apply_change(content: Any, path: list[Any], value: Any, where: str) -> None:
+    """Set ``value`` at ``path`` in plain table content; dicts merge into mappings."""
+    node = content
+    for depth, part in enumerate(path):
+        last = depth == len(path) - 1
+        if isinstance(node, list):
+            index = _list_index(node, part, where)
+            if last:
+                node[index] = _merged(node[index], value, where)
+                return
+            node = node[index]
+        elif isinstance(node, dict):
+            key = _dict_key(node, part)
+            if last:
+                node[key] = _merged(node.get(key), value, where)
+                return
+            if node.get(key) is None:
+                node[key] = {}
+            node = node[key]
+        else:
+            shown = ".".join(str(p) for p in path[:depth])
+            raise RuleTableError(f"with_changes: {where!r}: {shown} holds a single value")
+
+
+def _merged(current: Any, value: Any, where: str) -> Any:
+    if isinstance(value, Mapping) and isinstance(current, (dict, list)):
+        for key, item in value.items():
+            _apply_change(current, _path_of(key), item, where)
+        return current
+    return value
+
+
+def _dict_key(node: dict[Any, Any], part: Any) -> Any:
+    """``part`` as a key of ``node``: numeric keys (classes, grades) are given as text."""
+    if part in node or not isinstance(part, str):
+        return part
+    try:
+        number = int(part)
+    except ValueError:
+        return part
+    return number if number in node or all(isinstance(k, int) for k in node) else part
+
+
+def _list_index(node: list[Any], part: Any, where: str) -> int:
+    """A list item by position, or by the ``id`` of the item (rules, rows, cuts)."""
+    if isinstance(part, int) or (isinstance(part, str) and part.lstrip("-").isdigit()):
+        index = int(part)
+        if -len(node) <= index < len(node):
+            return index % len(node)
+        raise RuleTableError(
+            f"with_changes: {where!r}: there is no item {index} (the list has {len(node)})"
+        )
+    ids = [item.get("id") for item in node if isinstance(item, dict)]
+    if part in ids:
+        return ids.index(part)
+    raise RuleTableError(
+        f"with_changes: {where!r}: no item has the id {part!r}{suggest(str(part), ids)}"
+    )
 
 
 def _has_refs(grades: Mapping[int, Any]) -> bool:
