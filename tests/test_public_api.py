@@ -28,6 +28,10 @@ EXPECTED_PUBLIC_API = {
     "RuleTableError",
     "ExpressionError",
     "ParameterError",
+    "compare",
+    "sweep",
+    "calibrate",
+    "backtest",
 }
 
 

@@ -10,6 +10,9 @@ Start with :func:`rerate`::
     import ratefloat
     result = ratefloat.rerate(extract, rules="cn-jiangsu-2023", as_of="2025-01-01")
     result.rated, result.rejects, result.summary(), result.explain("E000123")
+
+For analysts, :mod:`ratefloat.analysis`: ``compare``, ``sweep``, ``calibrate``,
+``backtest`` (also here), credibility diagnostics and plots.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 from ._version import __version__
 
 if TYPE_CHECKING:
+    from .analysis import backtest, calibrate, compare, sweep
     from .classification import classify, list_classifications, load_classification
     from .errors import (
         ExpressionError,
@@ -69,6 +73,11 @@ _EXPORTS = {
     "load_table": ".rules",
     "rule_table_json_schema": ".rules",
     "table_hash": ".rules",
+    # The analysts' layer sits above the engine; the engine modules never import it.
+    "compare": ".analysis",
+    "sweep": ".analysis",
+    "calibrate": ".analysis",
+    "backtest": ".analysis",
 }
 
 
@@ -102,7 +111,6 @@ class _Package(types.ModuleType):
 
 sys.modules[__name__].__class__ = _Package
 
-
 __all__ = [
     "__version__",
     "rerate",
@@ -127,4 +135,8 @@ __all__ = [
     "RuleTableError",
     "ExpressionError",
     "ParameterError",
+    "compare",
+    "sweep",
+    "calibrate",
+    "backtest",
 ]

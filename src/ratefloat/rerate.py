@@ -12,17 +12,18 @@ The flow, each step vectorised over the population::
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
 from .classification import classify
-from .engine import evaluate
+from .engine import Evaluation, evaluate
 from .errors import ParameterError, RejectReason, display_text, reject_frame
 from .expr import suggest
 from .indicators import AreaSums, area_ratios, area_sums, compute_indicators
@@ -40,10 +41,15 @@ from .schema import (
     column_spec,
     validate_extract,
 )
-from .window import aggregate_window, months_between, window_years
+from .window import WindowYears, aggregate_window, months_between, window_years
 
 __all__ = [
     "rerate",
+    "prepare",
+    "evaluate_prepared",
+    "evaluate_rules",
+    "RulesOutcome",
+    "PreparedExtract",
     "resolve_params",
     "check_in_force",
     "parse_as_of",
@@ -119,82 +125,78 @@ def rerate(
     >>> len(result.rated) + len(result.rejects) == extract["employer_id"].nunique()
     True
     """
-    table = load_table(rules if not isinstance(rules, Mapping) else dict(rules))
-    as_of_date = parse_as_of(as_of)
-    out_of_force = check_in_force(table, as_of_date, outside_effective_dates)
-    values = resolve_params(table, params)
-    result = _run(extract, table, as_of_date, values, classification, out_of_force=out_of_force)
-    assert isinstance(result, RerateResult)
-    return result
+    prepared = prepare(
+        extract,
+        rules,
+        as_of,
+        params=params,
+        classification=classification,
+        outside_effective_dates=outside_effective_dates,
+    )
+    return evaluate_prepared(prepared, params=params)
 
 
-def rate_with_totals(
-    extract: pd.DataFrame,
-    table: RuleTable,
-    as_of: dt.date,
-    params: Mapping[str, Any],
-    classification: str | Any | None = None,
-    area_totals: Mapping[str, AreaSums] | None = None,
-) -> RerateResult:
-    """:func:`rerate` of one part of a larger batch, with the batch's area sums.
+@dataclass(frozen=True)
+class PreparedExtract:
+    """An extract validated and aggregated over a table's window, ready to be rated.
 
-    ``area_totals`` (scope → :data:`AreaSums`, from :func:`collect_area_sums` over every
-    part, added) replaces the sums of ``extract`` alone, so area-relative indicators see
-    the whole batch. ``params`` are resolved (:func:`resolve_params`) and ``as_of`` is
-    checked against the table's dates (:func:`check_in_force`) by the caller.
+    The expensive, table-independent part of a re-rating: :func:`evaluate_prepared` rates
+    it under the table it was prepared for, or a variant of it (other parameters, other
+    base rates, other bands) that reads the same columns over the same window.
     """
-    result = _run(extract, table, as_of, params, classification, area_totals=area_totals)
-    assert isinstance(result, RerateResult)
-    return result
 
-
-def collect_area_sums(
-    extract: pd.DataFrame,
-    table: RuleTable,
-    as_of: dt.date,
-    params: Mapping[str, Any],
-    classification: str | Any | None = None,
-) -> dict[str, AreaSums]:
-    """The exact area sums of one part of a batch, per scope (the window ``"window"``, the
-    previous window ``"previous"``, history year ``"y<k>"``): a partitioned run's first
-    pass. Validation and the window are computed; the table is not evaluated."""
-    sums = _run(extract, table, as_of, params, classification, collect=True)
-    assert isinstance(sums, dict)
-    return sums
-
-
-def needs_area_totals(table: RuleTable) -> bool:
-    """Whether the table compares employers with a figure computed over the batch."""
-    return any(
-        indicator.relative_to_area and indicator.area_figure is None
-        for indicator in table.all_indicators.values()
+    table: RuleTable  #: the table as stated (its hash is recorded)
+    filled: RuleTable  #: the table with its ``$name`` parameters filled in, as prepared
+    as_of: dt.date
+    validated: Any  #: the validated extract (schema)
+    span: WindowYears
+    current: dict[str, Any]  #: window aggregates (every column) and derived names
+    counts: np.ndarray  #: rows per employer in the window
+    previous: tuple[dict[str, Any], np.ndarray] | None  #: the previous window, if read
+    history: tuple[tuple[dict[str, Any], np.ndarray], ...]  #: years last, last-1, …
+    outside_effective_dates: str = "refuse"  #: see :func:`rerate`
+    #: Indicator arrays of the last evaluation, by what they depend on (see
+    #: ``_indicator_key``): a variant that changes only the rules does not recompute them.
+    indicator_memo: dict[str, dict[str, Any]] = field(
+        default_factory=dict, init=False, compare=False, repr=False
     )
 
+    def accepts(self, table: RuleTable) -> str | None:
+        """Why ``table`` (with its parameters filled in) cannot be evaluated on this
+        preparation, or None if it can."""
+        if table.window != self.filled.window:
+            return "its window differs"
+        mine, theirs = _column_plan(self.filled), _column_plan(table)
+        if (mine[0], mine[1], mine[3]) != (theirs[0], theirs[1], theirs[3]):
+            return "it reads other columns"
+        if set(table.classes) != set(self.filled.classes):
+            return "its risk classes differ"
+        if table.history_read() > len(self.history) or (
+            _uses_previous(table) and self.previous is None
+        ):
+            return "it reads more past years"
+        return None
 
-def _run(
+
+def prepare(
     extract: pd.DataFrame,
-    stated: RuleTable,
-    as_of_date: dt.date,
-    values: Mapping[str, Any],
-    classification: str | Any | None,
+    rules: str | RuleTable | Mapping[str, Any],
+    as_of: str | dt.date | pd.Timestamp | None,
     *,
-    out_of_force: str | None = None,
-    area_totals: Mapping[str, AreaSums] | None = None,
-    collect: bool = False,
-) -> RerateResult | dict[str, AreaSums]:
-    # ``stated``'s hash is recorded; the result keeps the table with $name filled in.
-    table = stated.with_parameters(dict(values))
-    collected: dict[str, AreaSums] = {}
+    params: Mapping[str, Any] | None = None,
+    classification: str | Any | None = None,
+    outside_effective_dates: Literal["refuse", "allow"] = "refuse",
+) -> PreparedExtract:
+    """Validate an extract and aggregate it over the window of ``rules`` (no rating yet).
 
-    def indicators(
-        label: str, scope: Mapping[str, Any], fallback: Mapping[str, Any], members: np.ndarray
-    ) -> dict[str, Any]:
-        if collect:
-            collected[label] = area_sums(table, scope, members)
-        totals = None if area_totals is None else area_totals.get(label, {})
-        area = area_ratios(table, scope, members, values, totals)
-        return compute_indicators(table, scope, fallback, area)
-
+    The arguments are those of :func:`rerate`; ``params`` matter here only where they
+    set the window or the columns read (``$name`` numbers).
+    """
+    table = load_table(rules if not isinstance(rules, Mapping) else dict(rules))
+    as_of_date = parse_as_of(as_of)
+    check_in_force(table, as_of_date, outside_effective_dates)
+    stated = table
+    table = table.with_parameters(resolve_params(table, params))
     required, optional, needs, extra_specs = _column_plan(table)
 
     classified = None
@@ -234,27 +236,102 @@ def _run(
         return aggregates, row_counts
 
     current, counts = scope(span.first, span.last, full=True)
-    env: dict[str, Any] = dict(current)
     if "insured_since" in validated.columns:
-        env["insured_months"] = months_between(
+        current["insured_months"] = months_between(
             _first_insured(year_rows, validated.columns), as_of_date
         )
-    env["base_rate"] = _base_rates(table, env["risk_class"], as_of_date)
+    previous = scope(span.previous_first, span.previous_last) if _uses_previous(table) else None
+    history = tuple(
+        scope(span.last - k + 1, span.last - k + 1) for k in range(1, table.history_read() + 1)
+    )
+    return PreparedExtract(
+        stated,
+        table,
+        as_of_date,
+        validated,
+        span,
+        current,
+        counts,
+        previous,
+        history,
+        outside_effective_dates,
+    )
+
+
+@dataclass(frozen=True)
+class RulesOutcome:
+    """The engine's verdict on a prepared extract, before the rated frame is built."""
+
+    table: RuleTable  #: the table rated, with its parameters filled in
+    stated: RuleTable  #: the table as given (its hash is the one recorded)
+    out_of_force: str | None  #: why the table is not in force on as_of (when allowed)
+    params: dict[str, Any]
+    rated: np.ndarray  #: positions (in ``validated.employer_ids``) of the rated employers
+    env: dict[str, Any]  #: the engine's inputs, for the rated employers
+    outcome: Evaluation
+    failures: pd.DataFrame  #: validation failures and rule rejects
+
+
+def evaluate_rules(
+    prepared: PreparedExtract,
+    table: RuleTable | None = None,
+    *,
+    params: Mapping[str, Any] | None = None,
+    area_totals: Mapping[str, AreaSums] | None = None,
+) -> RulesOutcome:
+    """Indicators → rule rejects → engine over a prepared extract (no output frame).
+
+    ``table`` defaults to the table the extract was prepared for; another table must read
+    the same columns over the same window (:meth:`PreparedExtract.accepts`).
+    ``area_totals`` (scope → :data:`~ratefloat.indicators.AreaSums`, see
+    :func:`collect_area_sums`) replaces the extract's own sums behind area figures, when
+    the extract is one part of a larger batch.
+    """
+    stated = prepared.table if table is None else table
+    out_of_force = check_in_force(stated, prepared.as_of, prepared.outside_effective_dates)
+    values = resolve_params(stated, params)
+    table = stated.with_parameters(values)
+    problem = None if table is prepared.filled else prepared.accepts(table)
+    if problem:
+        raise ParameterError(
+            f"table {stated.id!r} cannot be rated on an extract prepared for "
+            f"{prepared.table.id!r}: {problem}; prepare the extract for it"
+        )
+    validated, counts = prepared.validated, prepared.counts
+    n = len(validated.employer_ids)
+    current = {name: value for name, value in prepared.current.items() if name != "insured_months"}
+    env: dict[str, Any] = dict(prepared.current)
+    env["base_rate"] = _base_rates(table, env["risk_class"], prepared.as_of)
     env.update(values)
-    env.update(indicators("window", current, env, ~validated.rejected & (counts > 0)))
-    if _uses_previous(table):
-        previous, previous_counts = scope(span.previous_first, span.previous_last)
-        members = ~validated.rejected & (previous_counts > 0)
-        previous.update(indicators("previous", previous, env, members))
-        env.update({f"prev_{name}": value for name, value in previous.items()})
-    for k in range(1, table.history_read() + 1):
-        year = span.last - k + 1
-        yearly, yearly_counts = scope(year, year)
-        members = ~validated.rejected & (yearly_counts > 0)
-        yearly.update(indicators(f"y{k}", yearly, env, members))
-        env.update({f"{name}_y{k}": value for name, value in yearly.items()})
-    if collect:
-        return collected
+    key = _indicator_key(table, values, prepared.as_of)
+    if area_totals is not None:
+        prepared.indicator_memo.clear()  # figures of a larger batch: not this extract's
+
+    def totals(label: str) -> AreaSums | None:
+        return None if area_totals is None else area_totals.get(label, {})
+
+    if key not in prepared.indicator_memo:
+        before = dict(env)
+        members = ~validated.rejected & (counts > 0)
+        env.update(_indicators(table, current, env, members, values, totals("window")))
+        if prepared.previous is not None and _uses_previous(table):
+            previous, previous_counts = dict(prepared.previous[0]), prepared.previous[1]
+            members = ~validated.rejected & (previous_counts > 0)
+            previous.update(_indicators(table, previous, env, members, values, totals("previous")))
+            env.update({f"prev_{name}": value for name, value in previous.items()})
+        for k in range(1, table.history_read() + 1):
+            yearly, yearly_counts = dict(prepared.history[k - 1][0]), prepared.history[k - 1][1]
+            members = ~validated.rejected & (yearly_counts > 0)
+            yearly.update(_indicators(table, yearly, env, members, values, totals(f"y{k}")))
+            env.update({f"{name}_y{k}": value for name, value in yearly.items()})
+        # Variants that change only the rules reuse these arrays (the last set only).
+        prepared.indicator_memo.clear()
+        prepared.indicator_memo[key] = {
+            name: value
+            for name, value in env.items()
+            if name not in before or value is not before[name]
+        }
+    env.update(prepared.indicator_memo[key])
 
     rejects_by_rule = _rule_rejects(table, env, validated, counts)
     failures = pd.concat([validated.failures, rejects_by_rule], ignore_index=True)
@@ -263,30 +340,110 @@ def _run(
         rejected[_positions(validated.employer_ids, rejects_by_rule["employer_id"])] = True
     rated = np.flatnonzero(~rejected)
 
+    wanted = _engine_inputs(table, env)
     if len(rated) == n:
-        sub_env = env
+        sub_env = {key: value for key, value in env.items() if key in wanted}
     else:
         sub_env = {
             key: (value[rated] if isinstance(value, np.ndarray) and value.shape == (n,) else value)
             for key, value in env.items()
-            if key in _engine_inputs(table, env)
+            if key in wanted
         }
     if "current_grade" in sub_env:
         sub_env["current_grade"] = np.nan_to_num(sub_env["current_grade"]).astype(np.int64)
-    outcome = evaluate(table, sub_env, sub_env["risk_class"].astype(np.int16), as_of_date)
+    outcome = evaluate(table, sub_env, sub_env["risk_class"].astype(np.int16), prepared.as_of)
+    return RulesOutcome(table, stated, out_of_force, values, rated, sub_env, outcome, failures)
 
-    frame = _rated_frame(table, validated.employer_ids[rated], sub_env, outcome)
+
+def evaluate_prepared(
+    prepared: PreparedExtract,
+    table: RuleTable | None = None,
+    *,
+    params: Mapping[str, Any] | None = None,
+    area_totals: Mapping[str, AreaSums] | None = None,
+) -> RerateResult:
+    """Rate a prepared extract: :func:`evaluate_rules`, then the rated frame and result.
+    ``area_totals``: see :func:`evaluate_rules`."""
+    ruled = evaluate_rules(prepared, table, params=params, area_totals=area_totals)
+    table = ruled.table
+    employer_ids = prepared.validated.employer_ids[ruled.rated]
+    frame = _rated_frame(table, employer_ids, ruled.env, ruled.outcome)
     return RerateResult(
         rated=frame,
-        rejects=_one_per_employer(failures),
-        failure_cases=failures,
+        rejects=_one_per_employer(ruled.failures),
+        failure_cases=ruled.failures,
         table=table,
-        table_hash=table_hash(stated),
-        as_of=as_of_date,
-        window=span,
-        params=dict(values),
-        out_of_force=out_of_force,
-        warnings={"lookalike_ids": validated.lookalike_ids},
+        table_hash=table_hash(ruled.stated),
+        as_of=prepared.as_of,
+        window=prepared.span,
+        params=ruled.params,
+        out_of_force=ruled.out_of_force,
+        warnings={"lookalike_ids": prepared.validated.lookalike_ids},
+        inputs=ruled.env,
+    )
+
+
+def rate_with_totals(
+    extract: pd.DataFrame,
+    table: RuleTable,
+    as_of: dt.date,
+    params: Mapping[str, Any],
+    classification: str | Any | None = None,
+    area_totals: Mapping[str, AreaSums] | None = None,
+) -> RerateResult:
+    """:func:`rerate` of one part of a larger batch, with the batch's area sums.
+
+    ``area_totals`` (scope → :data:`~ratefloat.indicators.AreaSums`, from
+    :func:`collect_area_sums` over every part, added) replaces the sums of ``extract``
+    alone, so area-relative indicators see the whole batch. The caller checks ``as_of``
+    against the table's dates (:func:`check_in_force`).
+    """
+    prepared = prepare(
+        extract,
+        table,
+        as_of,
+        params=params,
+        classification=classification,
+        outside_effective_dates="allow",
+    )
+    return evaluate_prepared(prepared, params=params, area_totals=area_totals)
+
+
+def collect_area_sums(
+    extract: pd.DataFrame,
+    table: RuleTable,
+    as_of: dt.date,
+    params: Mapping[str, Any],
+    classification: str | Any | None = None,
+) -> dict[str, AreaSums]:
+    """The exact area sums of one part of a batch, per scope (the window ``"window"``, the
+    previous window ``"previous"``, history year ``"y<k>"``): a partitioned run's first
+    pass. The extract is prepared; the table is not evaluated."""
+    prepared = prepare(
+        extract,
+        table,
+        as_of,
+        params=params,
+        classification=classification,
+        outside_effective_dates="allow",
+    )
+    filled, rejected = prepared.filled, prepared.validated.rejected
+    scopes = {"window": (prepared.current, prepared.counts)}
+    if prepared.previous is not None:
+        scopes["previous"] = prepared.previous
+    for k, year in enumerate(prepared.history, start=1):
+        scopes[f"y{k}"] = year
+    return {
+        label: area_sums(filled, scope, ~rejected & (counts > 0))
+        for label, (scope, counts) in scopes.items()
+    }
+
+
+def needs_area_totals(table: RuleTable) -> bool:
+    """Whether the table compares employers with a figure computed over the batch."""
+    return any(
+        indicator.relative_to_area and indicator.area_figure is None
+        for indicator in table.all_indicators.values()
     )
 
 
@@ -559,6 +716,42 @@ def _input_defaults(table: RuleTable, columns: Mapping[str, Any], n: int) -> dic
     return defaults
 
 
+def _indicators(
+    table: RuleTable,
+    scope: Mapping[str, Any],
+    fallback: Mapping[str, Any],
+    members: np.ndarray,
+    params: Mapping[str, Any],
+    totals: AreaSums | None = None,
+) -> dict[str, Any]:
+    area = area_ratios(table, scope, members, params, totals)
+    return compute_indicators(table, scope, fallback, area)
+
+
+def _indicator_key(table: RuleTable, values: Mapping[str, Any], as_of: dt.date) -> str:
+    """Everything the indicators of ``table`` depend on besides the prepared data: their
+    definitions, the parameters and base rates they read, and the scopes they cover."""
+    expressions = table.expressions()
+    read: set[str] = set()
+    for name, indicator in table.all_indicators.items():
+        if indicator.expr is not None:
+            read.update(expressions[f"indicator.{name}"].names)
+        if indicator.area_figure:
+            read.add(indicator.area_figure)
+    rates = sorted(table.base_rates_on(as_of).items()) if "base_rate" in read else []
+    return json.dumps(
+        {
+            "indicators": {n: i.model_dump(mode="json") for n, i in table.all_indicators.items()},
+            "params": {n: values[n] for n in sorted(read) if n in values},
+            "base_rates": rates,
+            "previous": _uses_previous(table),
+            "history": table.history_read(),
+        },
+        sort_keys=True,
+        default=repr,
+    )
+
+
 def _first_insured(year_rows: YearRows, columns: Mapping[str, Any]) -> np.ndarray:
     """Each employer's earliest insured_since over all its rows (days since epoch)."""
     years = year_rows.years
@@ -574,6 +767,7 @@ def _engine_inputs(table: RuleTable, env: Mapping[str, Any]) -> set[str]:
     """The names the engine and the rated frame read (the rest need no subsetting)."""
     wanted = set(table.names_used()) | {"risk_class", "current_grade", "current_rate"}
     wanted |= {"payroll", "years_observed"} | set(_indicator_columns(table))
+    wanted |= set(WINDOW_TOTALS.values())
     return wanted & set(env)
 
 
@@ -714,10 +908,24 @@ def _rated_frame(
     for name in _indicator_columns(table):
         if name in env:
             columns[name] = env[name]
+    for name, source in WINDOW_TOTALS.items():
+        if source in env:
+            columns[name] = env[source]
     columns["reasons"] = build_reasons(outcome)
     frame = pd.DataFrame(columns, copy=False)  # no block consolidation: no copy
     frame["table_id"] = pd.Categorical.from_codes(np.zeros(len(frame), dtype=np.int8), [table.id])
     return frame
+
+
+#: Window totals in the rated output (output column → aggregated extract column), so an
+#: analyst reads what an employer's indicators were computed from without the extract.
+WINDOW_TOTALS = {
+    "window_payouts": "payouts",
+    "window_contributions": "contributions",
+    "window_injuries": "injuries",
+    "window_avg_insured": "avg_insured",
+    "window_years": "years_observed",
+}
 
 
 def _indicator_columns(table: RuleTable) -> list[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
@@ -9,14 +10,35 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .display import html_card, short_repr
 from .engine import Evaluation
-from .rules.model import RuleTable
+from .errors import ExpressionError
+from .expr import Kind, parse_expression
+from .rules.model import RuleTable, expression_names
 from .window import WindowYears
 
 __all__ = ["RerateResult", "Explanation", "build_reasons", "REASON_SEPARATOR"]
 
 #: Separates the rule ids in the ``reasons`` column, in evaluation order.
 REASON_SEPARATOR = " > "
+
+#: Columns of ``rated`` that are neither indicators nor window totals.
+_OUTCOME_COLUMNS = (
+    "employer_id",
+    "risk_class",
+    "rated_class",
+    "grade",
+    "multiplier",
+    "base_rate",
+    "rate",
+    "reasons",
+    "table_id",
+    "premium",
+    "payroll",
+    "premium_at_base",
+    "current_grade",
+    "current_rate",
+)
 
 
 def build_reasons(outcome: Evaluation) -> pd.Categorical:
@@ -58,7 +80,12 @@ def build_reasons(outcome: Evaluation) -> pd.Categorical:
 
 @dataclass(frozen=True)
 class Explanation:
-    """Why one employer got its grade: the inputs used and the rules that fired, in order."""
+    """Why one employer got its grade: the inputs used and the rules that fired, in order.
+
+    ``totals`` holds the window's totals the indicators were computed from (payouts,
+    contributions, injuries, average insured); each rule of ``rules`` whose condition is
+    an ``or`` (or an ``and``) lists its parts under ``"parts"`` with whether each held.
+    """
 
     employer_id: str
     status: str  #: "rated" or "rejected"
@@ -68,6 +95,7 @@ class Explanation:
     rules: list[dict[str, Any]]
     indicators: dict[str, float]
     rejection: dict[str, Any] | None = None
+    totals: dict[str, float] = field(default_factory=dict)
 
     def __str__(self) -> str:
         lines = [f"employer {self.employer_id}: {self.status}"]
@@ -79,13 +107,51 @@ class Explanation:
             )
             return "\n".join(lines)
         lines.append(f"  grade {self.grade:+d}, rate {self.rate:.6g}")
+        for name, value in self.totals.items():
+            lines.append(f"  {name} = {value:,.6g}")
         for name, value in self.indicators.items():
             lines.append(f"  {name} = {value:.6g}")
         for rule in self.rules:
             cite = f"  [{rule['cite']}]" if rule.get("cite") else ""
             condition = f" when {rule['when']}" if rule.get("when") else ""
             lines.append(f"  → {rule['reason']}{condition}{cite}")
+            for part in rule.get("parts", []):
+                mark = "true " if part["holds"] else "false"
+                values = ", ".join(f"{k} = {v:.6g}" for k, v in part.get("values", {}).items())
+                lines.append(f"      {mark}  {part['text']}" + (f"   ({values})" if values else ""))
         return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return short_repr(
+            "Explanation",
+            {
+                "employer_id": self.employer_id,
+                "status": self.status,
+                "grade": self.grade,
+                "reasons": self.reasons,
+            },
+        )
+
+    def _repr_html_(self) -> str:
+        facts: dict[str, Any] = {"status": self.status}
+        if self.rejection:
+            facts.update({k: self.rejection.get(k) for k in ("reason", "column", "message")})
+            return html_card(f"Employer {self.employer_id}", facts)
+        facts.update(grade=self.grade, rate=self.rate, **self.totals, **self.indicators)
+        rules = pd.DataFrame(
+            [
+                {
+                    "reason": r["reason"],
+                    "when": r.get("when") or "",
+                    "held": "; ".join(
+                        f"{p['text']}: {'yes' if p['holds'] else 'no'}" for p in r.get("parts", [])
+                    ),
+                    "cite": r.get("cite") or "",
+                }
+                for r in self.rules
+            ]
+        )
+        return html_card(f"Employer {self.employer_id}", facts, [("rules that fired", rules)])
 
 
 @dataclass
@@ -130,6 +196,9 @@ class RerateResult:
     params: dict[str, Any] = field(default_factory=dict)
     out_of_force: str | None = None
     warnings: dict[str, int] = field(default_factory=dict)
+    #: The engine's inputs for the rated employers (arrays in ``rated`` order), kept for
+    #: :meth:`explain` and :meth:`counterfactual`.
+    inputs: dict[str, Any] | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         for frame in (self.rated, self.rejects):
@@ -184,41 +253,82 @@ class RerateResult:
         if position < len(rated) and rated["employer_id"].iat[position] == employer_id:
             row = rated.iloc[position]
             reasons = str(row["reasons"]).split(REASON_SEPARATOR)
+            totals = {
+                name: float(row[name]) for name in rated.columns if name.startswith("window_")
+            }
             indicators = {
                 name: float(row[name])
                 for name in rated.columns
-                if name
-                not in (
-                    "employer_id",
-                    "risk_class",
-                    "rated_class",
-                    "grade",
-                    "multiplier",
-                    "base_rate",
-                    "rate",
-                    "reasons",
-                    "table_id",
-                    "premium",
-                    "payroll",
-                    "premium_at_base",
-                    "current_grade",
-                    "current_rate",
-                )
+                if name not in _OUTCOME_COLUMNS and name not in totals
             }
+            rules = [self._rule_detail(reason) for reason in reasons]
+            for rule in rules:
+                parts = self._parts_held(rule.get("when"), position)
+                if parts:
+                    rule["parts"] = parts
             return Explanation(
                 employer_id,
                 "rated",
                 int(row["grade"]),
                 float(row["rate"]),
                 reasons,
-                [self._rule_detail(reason) for reason in reasons],
+                rules,
                 indicators,
+                totals=totals,
             )
         rejected = self.rejects[self.rejects["employer_id"] == employer_id]
         if len(rejected):
             first = rejected.iloc[0]
             return Explanation(employer_id, "rejected", None, None, [], [], {}, first.to_dict())
         raise KeyError(f"employer {employer_id!r} is not in this result")
+
+    def counterfactual(self, employer_id: str) -> Any:
+        """The smallest change in each indicator, and in payouts and injuries, that moves a
+        rated employer one grade down or up, or why none can.
+
+        Exact from the table's thresholds (see :mod:`ratefloat.counterfactual`).
+
+        Returns
+        -------
+        ratefloat.counterfactual.Counterfactual
+            ``.moves`` (variable, direction, current, value, change, grade, note) and
+            ``.frame()``.
+        """
+        from .counterfactual import counterfactual
+
+        return counterfactual(self, employer_id)
+
+    def _parts_held(self, when: str | None, position: int) -> list[dict[str, Any]]:
+        """For a condition joined by ``or``/``and``: each part and whether it held."""
+        if not when or self.inputs is None:
+            return []
+        names = expression_names(self.table)
+        try:
+            tree = parse_expression(when, names).tree
+        except ExpressionError:
+            return []
+        if not isinstance(tree, ast.BoolOp):
+            return []
+        n = len(self.rated)
+        env = {
+            key: value[position : position + 1]
+            if isinstance(value, np.ndarray) and value.shape == (n,)
+            else value
+            for key, value in self.inputs.items()
+        }
+        parts = []
+        for node in tree.values:
+            text = ast.unparse(node)
+            part = parse_expression(text, names, expect=Kind.BOOL)
+            if all(name in env for name in part.names):
+                held = np.asarray(part.evaluate(env)).ravel()
+                values = {
+                    name: np.asarray(env[name]).ravel()[0].item()
+                    for name in part.names
+                    if np.asarray(env[name]).size == 1
+                }
+                parts.append({"text": text, "holds": bool(held[0]), "values": values})
+        return parts
 
     def _rule_detail(self, reason: str) -> dict[str, Any]:
         stage, _, rule_id = reason.partition(":")
@@ -249,3 +359,22 @@ class RerateResult:
         rated = self.rated.assign(status="rated")
         rejects = self.rejects.assign(status="rejected")
         return pd.concat([rated, rejects], ignore_index=True, sort=False)
+
+    def __repr__(self) -> str:
+        return short_repr(
+            "RerateResult",
+            {
+                "table": self.table.id,
+                "as_of": self.as_of.isoformat(),
+                "rated": len(self.rated),
+                "rejected": len(self.rejects),
+            },
+        )
+
+    def _repr_html_(self) -> str:
+        facts = {**self.provenance(), **self.counts()}
+        return html_card(
+            "Re-rating",
+            facts,
+            [("by class and grade", self.summary()), ("rated", self.rated)],
+        )

@@ -732,6 +732,7 @@ def employer_years(
     payout_ratio_target: float | None = None,
     frailty_cv: float | None = None,
     entry_share: float | None = None,
+    true_risk: bool = False,
     **overrides: Any,
 ) -> pd.DataFrame:
     """Draw a synthetic panel of employer-years.
@@ -763,6 +764,11 @@ def employer_years(
         Coefficient of variation of the employer frailty (default 0.7; 0 = plain Poisson).
     entry_share : float, optional
         Share of employers first insured during the panel (default 0.1).
+    true_risk : bool
+        Add the known truth behind the draws: ``true_risk`` (the employer's injury
+        frequency relative to its class's, frailty × size effect; 1 = an average employer
+        of its class) and ``true_frequency`` (expected injuries per insured per year,
+        before year effects). The other columns are the same with or without them.
     **overrides
         Any other :class:`SynthParams` field, e.g. ``size_sigma=1.5`` or
         ``year_effects={2022: 0.8}``. ``None`` values mean "keep the preset's value".
@@ -815,10 +821,12 @@ def employer_years(
         entry_share=entry_share,
     )
     p = _resolve_params(preset, params, explicit | overrides)
-    return _generate(int(n_employers), yrs, seed, p)
+    return _generate(int(n_employers), yrs, seed, p, with_truth=bool(true_risk))
 
 
-def _generate(n: int, years: np.ndarray, seed: int, p: SynthParams) -> pd.DataFrame:
+def _generate(
+    n: int, years: np.ndarray, seed: int, p: SynthParams, *, with_truth: bool = False
+) -> pd.DataFrame:
     children = np.random.SeedSequence(seed).spawn(len(_STREAMS))
     rng = {name: np.random.default_rng(c) for name, c in zip(_STREAMS, children, strict=True)}
     j = len(years)
@@ -971,6 +979,10 @@ def _generate(n: int, years: np.ndarray, seed: int, p: SynthParams) -> pd.DataFr
         "current_grade": grade[emp],
         "current_rate": current_rate[emp],
     }
+    if with_truth:
+        relative = frailty if size_effect is None else frailty * size_effect
+        cols["true_risk"] = relative[emp]
+        cols["true_frequency"] = (lam[cls] * relative)[emp]
     return pd.DataFrame(cols, copy=False)
 
 

@@ -1180,6 +1180,26 @@ class RuleTable(_Model):
                 )
         return problems
 
+    def __repr__(self) -> str:
+        return (
+            f"RuleTable(id={self.id!r}, version={self.version!r}, classes={len(self.classes)}, "
+            f"bands={len(self.bands)}, parameters={len(self.parameters)})"
+        )
+
+    def _repr_html_(self) -> str:
+        from ..display import html_card
+
+        facts = {
+            "name": self.name,
+            "jurisdiction": self.jurisdiction,
+            "version": self.version,
+            "effective": f"{self.effective_from or '…'} – {self.effective_to or '…'}",
+            "window": f"{self.window.years} year(s), lag {self.window.lag_years}",
+            "parameters": ", ".join(sorted(self.parameters)) or "none",
+            "rules": ", ".join(self.rule_ids()),
+        }
+        return html_card(f"Rule table {self.id}", facts)
+
     def base_rates_on(self, day: dt.date) -> dict[int, float]:
         """Base rate of every class on ``day``: the dated schedule covering it, else the
         classes' own ``base_rate``; base cuts in force are applied."""
