@@ -113,22 +113,27 @@ def rerate_to_files(
     """Re-rate a Parquet or CSV extract on a Dask cluster and write the rated and rejected
     employers, byte-identical to an in-memory run's files.
 
+    Rated ranges are gathered in id order, one at a time, and streamed to the file.
+
     Parameters
     ----------
     extract:
-        A ``.parquet``/``.csv`` file, a directory of Parquet files, or a glob Dask reads.
-    scheduler:
-        The address of a running scheduler (``tcp://host:8786``); without it a local
-        cluster of ``workers`` processes is started and stopped.
+        A ``.parquet``, ``.csv`` or ``.csv.gz`` file, or a folder of Parquet files, that
+        every worker can read.
+    rated_path, rejects_path:
+        The outputs (``.csv`` or ``.parquet``).
+    rules, as_of, params, classification, outside_effective_dates:
+        As for :func:`ratefloat.rerate`.
+    partitions:
+        Employer ranges (default: enough for each to fit a worker's memory).
     workers, memory_limit:
         The local cluster's workers and the memory they share (``"2GiB"``: each gets its
         part). Ignored with ``scheduler``.
-    partitions:
-        Employer ranges (default: enough for each to fit a worker's memory).
+    scheduler:
+        The address of a running scheduler (``tcp://host:8786``); without it a local
+        cluster of ``workers`` processes is started and stopped.
     encoding, mapping:
         As for :func:`ratefloat.io.read_extract`.
-
-    Rated ranges are gathered in id order, one at a time, and streamed to the file.
     """
     import dask
     from distributed import Client, LocalCluster
