@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import os
 import platform
 from importlib import metadata
@@ -89,6 +90,7 @@ def render(results: dict) -> str:
     for entry in results["sizes"]:
         out += _size_table(entry, ref)
     out += _scaling(results, ref)
+    out += beyond_memory()
     out += _method(results)
     return "\n".join(out) + "\n"
 
@@ -216,6 +218,110 @@ def _scaling(results: dict, ref: str) -> list[str]:
         "| *input frame, `memory_usage(deep=True)`* | " + " | ".join("" for _ in sizes) + " | "
         + " | ".join(f"*{e['input_frame_bytes'] / MiB:.0f}*" for e in sizes) + " | |")
     return lines + [""]
+
+
+SCALE_RESULTS = Path(__file__).resolve().parent / "results" / "scale.json"
+SCALE_PLOT = Path(__file__).resolve().parents[1] / "docs" / "img" / "scaling.svg"
+SCALE_LABELS = {
+    "ratefloat_partitioned": "ratefloat --memory-limit (partitioned)",
+    "ratefloat_dask": "ratefloat --engine dask (2 workers)",
+    "duckdb": "DuckDB SQL (2 threads)",
+}
+
+
+def beyond_memory(path: Path = SCALE_RESULTS) -> list[str]:
+    """The section on the partitioned and Dask engines, from ``benchmarks/scale.py``."""
+    if not path.exists():
+        return []
+    runs = json.loads(path.read_text())
+    lines = [
+        "## Beyond memory",
+        "",
+        "The `ratefloat` command from a Parquet file to a Parquet file, with "
+        "`--memory-limit` (the partitioned engine) and with `--engine dask` (a local "
+        "cluster of two worker processes sharing the limit), against DuckDB running the "
+        "same SQL on the same file with the same `memory_limit` and writing Parquet. One run "
+        "each, in its own process; memory is the peak of the sum of the resident memory of "
+        "the process and its children (sampled every 0.1 s). Populations: "
+        "`ratefloat.synth`, 3 years per employer, in no id order. Made by "
+        "`benchmarks/scale.py run`.",
+        "",
+        "![Seconds and peak GiB by number of employers](img/scaling.svg)",
+        "",
+    ]
+    for order, result in runs.items():
+        names = [n for n in SCALE_LABELS if any(n in e for e in result["sizes"])]
+        lines += [
+            f"Rows {order}, memory limit {result['memory_limit']}:",
+            "",
+            "| employers | " + " | ".join(f"{SCALE_LABELS[n]}: s / CPU s / GiB" for n in names)
+            + " |",
+            "|---:|" + "---|" * len(names),
+        ]
+        for entry in result["sizes"]:
+            cells = []
+            for name in names:
+                r = entry.get(name)
+                cells.append(
+                    f"{r['wall_s']:.1f} / {r['cpu_s']:.1f} / {r['peak_gib']:.2f}" if r else "–"
+                )
+            lines.append(f"| {entry['employers']:,} | " + " | ".join(cells) + " |")
+        lines += ["", *_scale_targets(result), ""]
+    return lines
+
+
+def _scale_targets(result: dict) -> list[str]:
+    """The targets of the largest population: peak ≤ 2.5 GiB, wall ≤ DuckDB's."""
+    largest = result["sizes"][-1]
+    duck = largest.get("duckdb")
+    lines = []
+    for name in ("ratefloat_partitioned", "ratefloat_dask"):
+        ours = largest.get(name)
+        if not ours or not duck:
+            continue
+        ratio = ours["wall_s"] / duck["wall_s"]
+        memory_ok = "met" if ours["peak_gib"] <= 2.5 else "not met"
+        time_ok = "met" if ratio <= 1.0 else "not met"
+        lines.append(
+            f"- {SCALE_LABELS[name]}, {largest['employers']:,} employers: peak "
+            f"{ours['peak_gib']:.2f} GiB (target ≤ 2.5 GiB: {memory_ok}); wall "
+            f"{ours['wall_s']:.1f} s against DuckDB's {duck['wall_s']:.1f} s, {ratio:.2f}× "
+            f"(target ≤ 1.0: {time_ok})."
+        )
+    return lines
+
+
+def write_scaling_plot(path: Path = SCALE_RESULTS, out: Path = SCALE_PLOT) -> None:
+    """Employers against seconds and peak GiB, one line per engine (a small SVG)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    runs = json.loads(path.read_text())
+    plt.rcParams["svg.hashsalt"] = "ratefloat"
+    figure, (seconds, memory) = plt.subplots(1, 2, figsize=(9, 3.4))
+    for order, result in runs.items():
+        for name, label in SCALE_LABELS.items():
+            points = [(e["employers"] / 1e6, e[name]) for e in result["sizes"] if name in e]
+            if not points:
+                continue
+            x = [p[0] for p in points]
+            style = {"marker": "o", "label": f"{label}, {order}"}
+            seconds.plot(x, [p[1]["wall_s"] for p in points], **style)
+            memory.plot(x, [p[1]["peak_gib"] for p in points], **style)
+        limit = result["memory_limit"]
+    seconds.set(xlabel="employers (millions, 3 rows each)", ylabel="wall seconds")
+    memory.set(xlabel="employers (millions, 3 rows each)", ylabel="peak GiB (all processes)")
+    memory.axhline(2.5, color="grey", linestyle=":", linewidth=1)
+    memory.set_title(f"memory limit {limit}", fontsize=9)
+    seconds.legend(fontsize=7)
+    for axes in (seconds, memory):
+        axes.grid(alpha=0.3)
+    figure.tight_layout()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(out, format="svg", metadata={"Date": None})
+    plt.close(figure)
 
 
 def _method(results: dict) -> list[str]:

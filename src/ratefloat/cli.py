@@ -178,6 +178,19 @@ def _parser() -> argparse.ArgumentParser:
         default="text",
         help="format of the log line (json: the manifest, or the failure, as one line)",
     )
+    scale = rerate.add_argument_group("scale (extracts beyond memory or one machine)")
+    scale.add_argument(
+        "--engine",
+        choices=["memory", "partitioned", "dask"],
+        help="memory: one in-memory run (default); partitioned: employer ranges spilled to "
+        "disk, rated one at a time (default with --memory-limit); dask: a Dask cluster",
+    )
+    scale.add_argument(
+        "--memory-limit", metavar="SIZE", help="memory a run (or a Dask worker) may use, e.g. 2GiB"
+    )
+    scale.add_argument("--workers", type=int, help="Dask workers of a local cluster")
+    scale.add_argument("--scheduler", metavar="ADDRESS", help="a running Dask scheduler to use")
+    scale.add_argument("--spill-dir", help="directory for the partition files (default: temp)")
     rerate.set_defaults(handler=_rerate)
 
     claims = commands.add_parser(
@@ -274,6 +287,9 @@ def _run_rerate(args: argparse.Namespace, keep: list[str], outputs: Any, started
     from .rerate import columns_read, rerate
 
     timings: dict[str, float] = {}
+    engine = args.engine or ("partitioned" if args.memory_limit else "memory")
+    if engine != "memory":
+        return _run_scaled(args, engine, keep, outputs, started)
     try:
         wanted = columns_read(args.rules)
     except RuleTableError as exc:
@@ -381,6 +397,99 @@ def _run_rerate(args: argparse.Namespace, keep: list[str], outputs: Any, started
             f"nobody rated: {len(extract):,} extract rows, {counts['rejected']:,} employers "
             f"rejected ({reasons or 'no rows'}); nothing was written "
             "(give --allow-empty to write empty outputs)",
+        )
+    if args.fail_on_rejects and counts["rejected"]:
+        raise _Failure(
+            "data", f"{counts['rejected']:,} employers were rejected (--fail-on-rejects)"
+        )
+    return EXIT_CODES["ok"]
+
+
+def _run_scaled(
+    args: argparse.Namespace, engine: str, keep: list[str], outputs: Any, started: float
+) -> int:
+    """``rerate`` with the partitioned or the Dask engine: results go straight to files."""
+    from .errors import ParameterError, RuleTableError, SchemaError
+    from .io import ExtractReadError, read_column_mapping
+
+    if outputs is None:
+        raise _Failure("usage", f"--engine {engine} writes its result: give -o/--output")
+    unsupported = [flag for flag, given in (("--keep", keep), ("--excel", args.excel)) if given]
+    for label in ("rated", "rejects"):
+        if not outputs.targets[label].name.lower().endswith((".csv", ".parquet", ".pq")):
+            unsupported.append(f"a {label} file other than .csv or .parquet")
+    if unsupported:
+        raise _Failure("usage", f"--engine {engine} does not take {', '.join(unsupported)}")
+    try:
+        mapping = read_column_mapping(args.columns) if args.columns else None
+    except ExtractReadError as exc:
+        raise _Failure("config", str(exc)) from None
+    options: dict[str, Any] = {
+        "params": _parse_params(args.param),
+        "memory_limit": args.memory_limit,
+        "encoding": args.encoding,
+        "mapping": mapping,
+        "outside_effective_dates": "allow" if args.allow_outside_effective_dates else "refuse",
+    }
+    try:
+        if engine == "dask":
+            from .distributed import rerate_to_files
+
+            options |= {"workers": args.workers, "scheduler": args.scheduler}
+        else:
+            from .partitioned import rerate_to_files
+
+            options["spill_dir"] = args.spill_dir
+        run = rerate_to_files(
+            args.extract,
+            outputs.staged("rated"),
+            outputs.staged("rejects"),
+            args.rules,
+            args.as_of,
+            **options,
+        )
+    except FileNotFoundError as exc:
+        raise _Failure("no_input", str(exc)) from None
+    except (SchemaError, ExtractReadError) as exc:
+        raise _Failure("no_input", f"the extract cannot be used: {exc}") from None
+    except ParameterError as exc:
+        raise _Failure("config", _for_command_line(str(exc))) from None
+    except RuleTableError as exc:
+        raise _Failure("config", str(exc)) from None
+    except ImportError as exc:
+        raise _Failure("config", f"--engine {engine}: {exc}") from None
+    except OSError as exc:
+        raise _Failure("cannot_create", f"cannot write the outputs: {exc}") from None
+    counts, provenance = run.counts(), run.provenance()
+    total = time.perf_counter() - started
+    manifest = {
+        **provenance,
+        "extract": str(args.extract),
+        "input_rows": run.input_rows,
+        "engine": engine,
+        "partitions": run.partitions,
+        "params": {k: list(v) if isinstance(v, tuple) else v for k, v in run.result.params.items()},
+        "counts": counts,
+        "timings": {"total_s": round(total, 4)},
+    }
+    if counts["rated"] == 0 and not args.allow_empty:
+        raise _Failure(
+            "empty",
+            f"nobody rated: {counts['rejected']:,} employers rejected; nothing was written "
+            "(give --allow-empty to write empty outputs)",
+        )
+    try:
+        manifest = outputs.commit(manifest)
+    except OSError as exc:
+        raise _Failure("cannot_create", f"cannot commit the outputs: {exc}") from None
+    if args.log_format == "json":
+        print(json.dumps({"status": "ok", **manifest}, ensure_ascii=False, sort_keys=True))
+    else:
+        print(
+            f"ratefloat: {counts['employers']:,} employers, {counts['rated']:,} rated, "
+            f"{counts['rejected']:,} rejected; table {provenance['table_id']} "
+            f"sha256:{provenance['table_hash'][:12]}; {engine}, {run.partitions} partitions; "
+            f"{total:.2f}s"
         )
     if args.fail_on_rejects and counts["rejected"]:
         raise _Failure(

@@ -127,14 +127,16 @@ def reject_frame(
 
     values = np.asarray(value, dtype=object)
     text = np.array(["" if _is_missing(v) else display_text(v) for v in values], dtype=object)
+    # Text columns are object whatever their values, so that frames concatenate to the
+    # same dtypes in any grouping (pandas would infer its string dtype for some only).
     frame = pd.DataFrame(
         {
-            "employer_id": employer_id,
-            "reason": broadcast(reason),
-            "column": broadcast(column),
-            "value": text,
+            "employer_id": pd.Series(employer_id, dtype=object),
+            "reason": pd.Series(broadcast(reason), dtype=object),
+            "column": pd.Series(broadcast(column), dtype=object),
+            "value": pd.Series(text, dtype=object),
             "row": np.asarray(row, dtype=np.int64),
-            "message": broadcast(message),
+            "message": pd.Series(broadcast(message), dtype=object),
         }
     )
     return frame

@@ -24,7 +24,7 @@ import json
 import os
 import secrets
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any
 
@@ -36,6 +36,10 @@ __all__ = [
     "header_mapping",
     "write_frame",
     "write_json",
+    "arrow_table",
+    "atomic_write",
+    "extract_batches",
+    "extract_columns",
     "neutralise_formulas",
     "ExtractReadError",
     "EXTRACT_DTYPES",
@@ -228,6 +232,119 @@ def write_frame(
     return _atomic(path, write)
 
 
+def arrow_table(frame: pd.DataFrame, metadata: Mapping[str, Any] | None = None) -> Any:
+    """``frame`` as the Arrow table written to Parquet, ``metadata`` in its schema under
+    ``ratefloat.<key>``."""
+    import pyarrow as pa
+
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    extra = {f"ratefloat.{k}".encode(): str(v).encode() for k, v in (metadata or {}).items()}
+    return table.replace_schema_metadata({**(table.schema.metadata or {}), **extra})
+
+
+def atomic_write(path: str | Path, write: Callable[[str], Any]) -> Path:
+    """Call ``write(temporary_path)`` beside ``path``, then rename it into place."""
+    return _atomic(Path(path), write)
+
+
+def extract_batches(
+    path: str | Path,
+    columns: Sequence[str] | None = None,
+    *,
+    batch_rows: int = 1 << 16,
+    encoding: str = "utf-8",
+    mapping: Mapping[str, str] | None = None,
+) -> Callable[[], Iterator[Any]]:
+    """The rows of an extract in batches, for extracts larger than memory.
+
+    Returns a function that yields the batches, named as :func:`read_extract` names the
+    columns: ``pyarrow.RecordBatch`` for Parquet (a file or a dataset folder; converted to
+    pandas they equal :func:`read_extract`'s frame), pandas frames read with its options
+    for ``.csv`` and ``.csv.gz``. Calling it again reads the file again.
+
+    Raises
+    ------
+    FileNotFoundError
+        If the file does not exist.
+    ExtractReadError
+        For Excel files and standard input, which cannot be read in batches.
+    """
+    name = str(path)
+    path = Path(path)
+    if name == STDIN or name.lower().endswith(".xlsx"):
+        raise ExtractReadError(
+            f"cannot read {name!r} in batches: give a .csv, .csv.gz or .parquet file or a "
+            "Parquet folder"
+        )
+    if not path.exists():
+        raise FileNotFoundError(f"extract {name!r} does not exist")
+    lower = path.name.lower()
+    if path.is_dir() or lower.endswith((".parquet", ".pq")):
+        _require("pyarrow", "Parquet needs pyarrow: pip install 'ratefloat[parquet]' (or use CSV)")
+        import pyarrow.dataset as ds
+        import pyarrow.parquet as pq
+
+        dataset = ds.dataset(path, format="parquet")
+        renames, usecols = _plan_columns(dataset.schema.names, columns, mapping, name)
+        chosen = None if usecols is None else [n for n in dataset.schema.names if usecols(n)]
+
+        def parquet_batches() -> Iterator[Any]:
+            # File by file in the dataset's order, without the dataset scanner's read-ahead
+            # and without pre-buffering (its cache grew with the file: 0.9 GiB resident
+            # after reading 29 M rows, 0.2 GiB without).
+            for file in dataset.files:
+                with pq.ParquetFile(file, pre_buffer=False) as handle:
+                    for batch in handle.iter_batches(batch_size=batch_rows, columns=chosen):
+                        yield batch.rename_columns([renames.get(n, n) for n in batch.schema.names])
+
+        return parquet_batches
+    if not lower.endswith((".csv", ".csv.gz")):
+        raise ExtractReadError(f"cannot read {name!r}: use a .csv, .csv.gz or .parquet file")
+    try:
+        codecs.lookup(encoding)
+    except LookupError:
+        raise ExtractReadError(f"unknown encoding {encoding!r} (try utf-8 or gb18030)") from None
+    if encoding.lower().replace("_", "-") in ("utf-8", "utf8"):
+        encoding = "utf-8-sig"
+
+    def opener() -> IO[bytes]:
+        return gzip.open(path, "rb") if lower.endswith(".gz") else open(path, "rb")  # noqa: SIM115
+
+    with opener() as handle:
+        header = pd.read_csv(handle, nrows=0, encoding=encoding).columns
+    renames, usecols = _plan_columns(header, columns, mapping, name)
+
+    def csv_batches() -> Iterator[pd.DataFrame]:
+        with (
+            opener() as handle,
+            pd.read_csv(
+                handle,
+                chunksize=batch_rows,
+                dtype=_dtypes(renames),
+                keep_default_na=True,
+                usecols=usecols,
+                encoding=encoding,
+            ) as chunks,
+        ):
+            for chunk in chunks:
+                yield chunk.rename(columns=renames)
+
+    return csv_batches
+
+
+def extract_columns(
+    names: Sequence[str],
+    columns: Sequence[str] | None = None,
+    mapping: Mapping[str, str] | None = None,
+    origin: str = "the extract",
+) -> tuple[dict[str, str], list[str], dict[str, type]]:
+    """How :func:`read_extract` reads a file with columns ``names``: the renames to the
+    vocabulary, the file's columns to read for the vocabulary ``columns`` (all without),
+    and the text types forced on CSV columns, under the file's names."""
+    renames, usecols = _plan_columns(names, columns, mapping, origin)
+    return renames, [n for n in names if usecols is None or usecols(n)], _dtypes(renames)
+
+
 def write_json(payload: dict[str, Any], path: str | Path) -> Path:
     """Write ``payload`` as indented UTF-8 JSON, atomically."""
     text = json.dumps(payload, ensure_ascii=False, indent=2, sort_keys=True, default=str) + "\n"
@@ -269,12 +386,9 @@ def _writer(
         return lambda tmp: data.to_csv(tmp, **options)
     if lower.endswith((".parquet", ".pq")):
         _require("pyarrow", "Parquet needs pyarrow: pip install 'ratefloat[parquet]' (or use CSV)")
-        import pyarrow as pa
         import pyarrow.parquet as pq
 
-        table = pa.Table.from_pandas(frame, preserve_index=False)
-        extra = {f"ratefloat.{k}".encode(): str(v).encode() for k, v in (metadata or {}).items()}
-        table = table.replace_schema_metadata({**(table.schema.metadata or {}), **extra})
+        table = arrow_table(frame, metadata)
         return lambda tmp: pq.write_table(table, tmp)
     if lower.endswith(".xlsx"):
         _require("openpyxl", "Excel files need openpyxl: pip install 'ratefloat[excel]'")

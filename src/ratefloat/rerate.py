@@ -26,7 +26,7 @@ from .classification import classify
 from .engine import Evaluation, evaluate
 from .errors import ParameterError, RejectReason, display_text, reject_frame
 from .expr import suggest
-from .indicators import area_ratios, compute_indicators
+from .indicators import AreaSums, area_ratios, area_sums, compute_indicators
 from .result import RerateResult, build_reasons
 from .rounding import round_money
 from .rules.loader import load_table, table_hash
@@ -55,6 +55,9 @@ __all__ = [
     "parse_as_of",
     "required_columns",
     "columns_read",
+    "rate_with_totals",
+    "collect_area_sums",
+    "needs_area_totals",
 ]
 
 
@@ -274,11 +277,15 @@ def evaluate_rules(
     table: RuleTable | None = None,
     *,
     params: Mapping[str, Any] | None = None,
+    area_totals: Mapping[str, AreaSums] | None = None,
 ) -> RulesOutcome:
     """Indicators → rule rejects → engine over a prepared extract (no output frame).
 
     ``table`` defaults to the table the extract was prepared for; another table must read
     the same columns over the same window (:meth:`PreparedExtract.accepts`).
+    ``area_totals`` (scope → :data:`~ratefloat.indicators.AreaSums`, see
+    :func:`collect_area_sums`) replaces the extract's own sums behind area figures, when
+    the extract is one part of a larger batch.
     """
     stated = prepared.table if table is None else table
     out_of_force = check_in_force(stated, prepared.as_of, prepared.outside_effective_dates)
@@ -297,18 +304,25 @@ def evaluate_rules(
     env["base_rate"] = _base_rates(table, env["risk_class"], prepared.as_of)
     env.update(values)
     key = _indicator_key(table, values, prepared.as_of)
+    if area_totals is not None:
+        prepared.indicator_memo.clear()  # figures of a larger batch: not this extract's
+
+    def totals(label: str) -> AreaSums | None:
+        return None if area_totals is None else area_totals.get(label, {})
+
     if key not in prepared.indicator_memo:
         before = dict(env)
-        env.update(_indicators(table, current, env, ~validated.rejected & (counts > 0), values))
+        members = ~validated.rejected & (counts > 0)
+        env.update(_indicators(table, current, env, members, values, totals("window")))
         if prepared.previous is not None and _uses_previous(table):
             previous, previous_counts = dict(prepared.previous[0]), prepared.previous[1]
             members = ~validated.rejected & (previous_counts > 0)
-            previous.update(_indicators(table, previous, env, members, values))
+            previous.update(_indicators(table, previous, env, members, values, totals("previous")))
             env.update({f"prev_{name}": value for name, value in previous.items()})
         for k in range(1, table.history_read() + 1):
             yearly, yearly_counts = dict(prepared.history[k - 1][0]), prepared.history[k - 1][1]
             members = ~validated.rejected & (yearly_counts > 0)
-            yearly.update(_indicators(table, yearly, env, members, values))
+            yearly.update(_indicators(table, yearly, env, members, values, totals(f"y{k}")))
             env.update({f"{name}_y{k}": value for name, value in yearly.items()})
         # Variants that change only the rules reuse these arrays (the last set only).
         prepared.indicator_memo.clear()
@@ -346,9 +360,11 @@ def evaluate_prepared(
     table: RuleTable | None = None,
     *,
     params: Mapping[str, Any] | None = None,
+    area_totals: Mapping[str, AreaSums] | None = None,
 ) -> RerateResult:
-    """Rate a prepared extract: :func:`evaluate_rules`, then the rated frame and result."""
-    ruled = evaluate_rules(prepared, table, params=params)
+    """Rate a prepared extract: :func:`evaluate_rules`, then the rated frame and result.
+    ``area_totals``: see :func:`evaluate_rules`."""
+    ruled = evaluate_rules(prepared, table, params=params, area_totals=area_totals)
     table = ruled.table
     employer_ids = prepared.validated.employer_ids[ruled.rated]
     frame = _rated_frame(table, employer_ids, ruled.env, ruled.outcome)
@@ -364,6 +380,70 @@ def evaluate_prepared(
         out_of_force=ruled.out_of_force,
         warnings={"lookalike_ids": prepared.validated.lookalike_ids},
         inputs=ruled.env,
+    )
+
+
+def rate_with_totals(
+    extract: pd.DataFrame,
+    table: RuleTable,
+    as_of: dt.date,
+    params: Mapping[str, Any],
+    classification: str | Any | None = None,
+    area_totals: Mapping[str, AreaSums] | None = None,
+) -> RerateResult:
+    """:func:`rerate` of one part of a larger batch, with the batch's area sums.
+
+    ``area_totals`` (scope → :data:`~ratefloat.indicators.AreaSums`, from
+    :func:`collect_area_sums` over every part, added) replaces the sums of ``extract``
+    alone, so area-relative indicators see the whole batch. The caller checks ``as_of``
+    against the table's dates (:func:`check_in_force`).
+    """
+    prepared = prepare(
+        extract,
+        table,
+        as_of,
+        params=params,
+        classification=classification,
+        outside_effective_dates="allow",
+    )
+    return evaluate_prepared(prepared, params=params, area_totals=area_totals)
+
+
+def collect_area_sums(
+    extract: pd.DataFrame,
+    table: RuleTable,
+    as_of: dt.date,
+    params: Mapping[str, Any],
+    classification: str | Any | None = None,
+) -> dict[str, AreaSums]:
+    """The exact area sums of one part of a batch, per scope (the window ``"window"``, the
+    previous window ``"previous"``, history year ``"y<k>"``): a partitioned run's first
+    pass. The extract is prepared; the table is not evaluated."""
+    prepared = prepare(
+        extract,
+        table,
+        as_of,
+        params=params,
+        classification=classification,
+        outside_effective_dates="allow",
+    )
+    filled, rejected = prepared.filled, prepared.validated.rejected
+    scopes = {"window": (prepared.current, prepared.counts)}
+    if prepared.previous is not None:
+        scopes["previous"] = prepared.previous
+    for k, year in enumerate(prepared.history, start=1):
+        scopes[f"y{k}"] = year
+    return {
+        label: area_sums(filled, scope, ~rejected & (counts > 0))
+        for label, (scope, counts) in scopes.items()
+    }
+
+
+def needs_area_totals(table: RuleTable) -> bool:
+    """Whether the table compares employers with a figure computed over the batch."""
+    return any(
+        indicator.relative_to_area and indicator.area_figure is None
+        for indicator in table.all_indicators.values()
     )
 
 
@@ -642,8 +722,9 @@ def _indicators(
     fallback: Mapping[str, Any],
     members: np.ndarray,
     params: Mapping[str, Any],
+    totals: AreaSums | None = None,
 ) -> dict[str, Any]:
-    area = area_ratios(table, scope, members, params)
+    area = area_ratios(table, scope, members, params, totals)
     return compute_indicators(table, scope, fallback, area)
 
 
