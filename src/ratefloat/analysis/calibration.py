@@ -161,15 +161,11 @@ def calibrate(
     >>> found.converged and abs(found.residual) <= 0.001
     True
     """
-    population = (
-        extract
-        if isinstance(extract, Population)
-        else Population(
-            extract,
-            as_of,
-            classification=classification,
-            outside_effective_dates=outside_effective_dates,
-        )
+    population = Population.of(
+        extract,
+        as_of,
+        classification=classification,
+        outside_effective_dates=outside_effective_dates,
     )
     table = load_table(table if not isinstance(table, Mapping) else dict(table))
     check_names(table, [vary])

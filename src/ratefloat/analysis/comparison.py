@@ -68,15 +68,11 @@ def compare(
     """
     if len(tables) < 1:
         raise ParameterError("compare needs at least one scenario: {'name': table}")
-    population = (
-        extract
-        if isinstance(extract, Population)
-        else Population(
-            extract,
-            as_of,
-            classification=classification,
-            outside_effective_dates=outside_effective_dates,
-        )
+    population = Population.of(
+        extract,
+        as_of,
+        classification=classification,
+        outside_effective_dates=outside_effective_dates,
     )
     unknown = set(params or {}) - set(tables)
     if unknown:

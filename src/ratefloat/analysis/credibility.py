@@ -124,11 +124,7 @@ def injury_cost(
         extra_premium (mean annual increase), extra_share (increase ÷ premium),
         moved_up (share whose grade rises).
     """
-    population = (
-        extract
-        if isinstance(extract, Population)
-        else Population(extract, as_of, outside_effective_dates=outside_effective_dates)
-    )
+    population = Population.of(extract, as_of, outside_effective_dates=outside_effective_dates)
     table = load_table(table if not isinstance(table, Mapping) else dict(table))
     prepared = population.prepared_for(table, params)
     before = evaluate_rules(prepared, table, params=params)

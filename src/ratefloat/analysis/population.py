@@ -60,6 +60,25 @@ class Population:
         self.outside_effective_dates = outside_effective_dates
         self._prepared: list[PreparedExtract] = []
 
+    @classmethod
+    def of(
+        cls,
+        extract: pd.DataFrame | Population,
+        as_of: str | dt.date | pd.Timestamp,
+        *,
+        classification: Any = None,
+        outside_effective_dates: Literal["refuse", "allow"] = "refuse",
+    ) -> Population:
+        """``extract`` itself if it is already a population, else a new one of it."""
+        if isinstance(extract, Population):
+            return extract
+        return cls(
+            extract,
+            as_of,
+            classification=classification,
+            outside_effective_dates=outside_effective_dates,
+        )
+
     def prepared_for(
         self, table: RuleTable | str | Mapping[str, Any], params: Mapping[str, Any] | None = None
     ) -> PreparedExtract:

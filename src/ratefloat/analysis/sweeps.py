@@ -66,15 +66,11 @@ def sweep(
     >>> frame.groupby("variant")["employers"].sum().tolist()
     [495, 495, 495]
     """
-    population = (
-        extract
-        if isinstance(extract, Population)
-        else Population(
-            extract,
-            as_of,
-            classification=classification,
-            outside_effective_dates=outside_effective_dates,
-        )
+    population = Population.of(
+        extract,
+        as_of,
+        classification=classification,
+        outside_effective_dates=outside_effective_dates,
     )
     table = load_table(table if not isinstance(table, Mapping) else dict(table))
     check_names(table, list(grid or {}))
