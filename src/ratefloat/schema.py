@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import RejectReason, SchemaError, display_text, empty_rejects, reject_frame
-from .ids import count_lookalike_ids, normalise_employer_ids
+from .ids import WHITESPACE, count_lookalike_ids, normalise_employer_ids
 
 __all__ = [
     "ColumnKind",
@@ -809,6 +809,10 @@ def employer_codes(ids: pd.Series) -> EmployerCodes:
     """
     values: Any = ids.array if isinstance(ids.dtype, pd.StringDtype) else ids.to_numpy()
     presorted = _codes_of_sorted(values)
+    if presorted is None:
+        encoded = _arrow_codes(values)
+        if encoded is not None:
+            return encoded
     codes, uniques = pd.factorize(values) if presorted is None else presorted
     if isinstance(uniques, pd.api.extensions.ExtensionArray):
         uniques = uniques.to_numpy(dtype=object, na_value=None)
@@ -860,6 +864,40 @@ def _sorted_codes(
         codes = np.where(codes >= 0, rank[np.maximum(codes, 0)], -1)
         text = text[order]
     return EmployerCodes(codes, text, row_missing, row_invalid, count_lookalike_ids(text, arrow))
+
+
+def _arrow_codes(values: Any) -> EmployerCodes | None:
+    """Codes of Arrow-backed text ids in any order, without Python strings until the end.
+
+    The rows are hashed by Arrow, then only the distinct ids are sorted. Covers the usual
+    case of clean ids: no missing or empty value, no id with surrounding whitespace (those take
+    the general path, which normalises them). Returns None when it does not apply.
+    """
+    chunked = getattr(values, "_pa_array", None)
+    if chunked is None or chunked.null_count:
+        return None
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not (pa.types.is_string(chunked.type) or pa.types.is_large_string(chunked.type)):
+        return None
+    encoded = pc.dictionary_encode(chunked.combine_chunks())
+    distinct = encoded.dictionary
+    if len(distinct) == 0 or pc.min(pc.binary_length(distinct)).as_py() == 0:
+        return None  # empty text is a missing id
+    if pc.any(pc.not_equal(pc.utf8_trim(distinct, characters=WHITESPACE), distinct)).as_py():
+        return None
+    order = pc.sort_indices(distinct).to_numpy()
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    codes = rank[encoded.indices.to_numpy()]
+    ordered = distinct.take(order)
+    employer_ids = ordered.to_numpy(zero_copy_only=False).astype(object, copy=False)
+    n = len(codes)
+    none = np.zeros(n, dtype=bool)
+    return EmployerCodes(
+        codes, employer_ids, none, none.copy(), count_lookalike_ids(employer_ids, ordered)
+    )
 
 
 def _codes_of_sorted(values: Any) -> tuple[np.ndarray, np.ndarray] | None:

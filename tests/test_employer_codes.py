@@ -1,0 +1,47 @@
+"""Employer codes do not depend on how the id column is stored or ordered.
+
+Arrow-backed text columns (pandas' default ``str`` dtype) take a fast path that hashes
+the rows in Arrow and sorts only the distinct ids; object columns take the general path.
+Both must give the same sorted ids, row codes, missing/invalid masks and look-alike count.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from hypothesis import given
+from hypothesis import strategies as st
+
+from ratefloat.schema import employer_codes
+
+# Short ids from a small alphabet, so that repeats, look-alikes, surrounding and inner
+# whitespace, empty text and non-ASCII ids all occur often.
+_ids = st.text(alphabet="aAE1１ \u3000\t\u00e9", max_size=4)
+
+
+def _same(left, right) -> None:
+    np.testing.assert_array_equal(left.codes, right.codes)
+    assert left.employer_ids.dtype == right.employer_ids.dtype == object
+    assert left.employer_ids.tolist() == right.employer_ids.tolist()
+    np.testing.assert_array_equal(left.missing, right.missing)
+    np.testing.assert_array_equal(left.invalid, right.invalid)
+    assert left.lookalikes == right.lookalikes
+
+
+@given(st.lists(_ids, min_size=0, max_size=40), st.randoms(use_true_random=False))
+def test_arrow_text_ids_code_like_object_ids(ids, random):
+    random.shuffle(ids)
+    general = employer_codes(pd.Series(ids, dtype=object))
+    for dtype in ("str", "string[pyarrow]"):
+        _same(employer_codes(pd.Series(ids, dtype=dtype)), general)
+
+
+@given(st.lists(st.text(min_size=1, max_size=6), min_size=2, max_size=60), st.randoms())
+def test_arrow_codes_are_sorted_positions(ids, random):
+    random.shuffle(ids)
+    coded = employer_codes(pd.Series(ids, dtype="str"))
+    normal = [i.strip() or None for i in ids]
+    distinct = sorted({i for i in normal if i is not None})
+    assert coded.employer_ids.tolist() == distinct
+    expected = [distinct.index(i) if i is not None else -1 for i in normal]
+    assert coded.codes.tolist() == expected
