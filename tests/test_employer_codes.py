@@ -45,3 +45,22 @@ def test_arrow_codes_are_sorted_positions(ids, random):
     assert coded.employer_ids.tolist() == distinct
     expected = [distinct.index(i) if i is not None else -1 for i in normal]
     assert coded.codes.tolist() == expected
+
+
+# Ids of one byte width up to 8 are sorted as integers: include NUL and DEL bytes, and
+# two-byte characters whose ids then all have an even width.
+_fixed_width_ids = st.sampled_from(["0189AZaz\x00\x7f", "éü中"]).flatmap(
+    lambda alphabet: st.integers(1, 9).flatmap(
+        lambda width: st.lists(
+            st.text(alphabet=alphabet, min_size=width, max_size=width), min_size=2, max_size=80
+        )
+    )
+)
+
+
+@given(_fixed_width_ids, st.randoms(use_true_random=False))
+def test_fixed_width_ids_sort_by_code_point(ids, random):
+    random.shuffle(ids)
+    coded = employer_codes(pd.Series(ids, dtype="str"))
+    assert coded.employer_ids.tolist() == sorted(set(ids))
+    assert [coded.employer_ids[c] for c in coded.codes] == ids

@@ -887,7 +887,7 @@ def _arrow_codes(values: Any) -> EmployerCodes | None:
         return None  # empty text is a missing id
     if pc.any(pc.not_equal(pc.utf8_trim(distinct, characters=WHITESPACE), distinct)).as_py():
         return None
-    order = pc.sort_indices(distinct).to_numpy()
+    order = _argsort_arrow_text(distinct)
     rank = np.empty(len(order), dtype=np.int64)
     rank[order] = np.arange(len(order))
     codes = rank[encoded.indices.to_numpy()]
@@ -949,10 +949,32 @@ def _argsort_text(texts: np.ndarray) -> np.ndarray:
     """Order of distinct strings by code point (pyarrow's sort when installed: faster)."""
     try:
         import pyarrow as pa
-        import pyarrow.compute as pc
     except ImportError:
         return np.argsort(texts, kind="stable")
-    return pc.sort_indices(pa.array(texts, type=pa.string())).to_numpy()
+    return _argsort_arrow_text(pa.array(texts, type=pa.string()))
+
+
+def _argsort_arrow_text(texts: Any) -> np.ndarray:
+    """Order of a pyarrow string array by code point (UTF-8 byte order).
+
+    Ids of one width up to 8 bytes (the usual case: fixed-format codes) are sorted as
+    big-endian unsigned integers, about twice as fast as Arrow's string sort (longer ones
+    would need a multi-key sort, which is not faster).
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    lengths = pc.binary_length(texts)
+    shortest, longest = (v.as_py() for v in pc.min_max(lengths).values())
+    if texts.null_count or not shortest or shortest != longest or longest > 8:
+        return pc.sort_indices(texts).to_numpy()
+    large = pa.types.is_large_string(texts.type) or pa.types.is_large_binary(texts.type)
+    offsets = np.frombuffer(texts.buffers()[1], dtype=np.int64 if large else np.int32)
+    start = int(offsets[texts.offset])
+    data = np.frombuffer(texts.buffers()[2], dtype=np.uint8)[start : start + shortest * len(texts)]
+    padded = np.zeros((len(texts), 8), dtype=np.uint8)
+    padded[:, :shortest] = data.reshape(len(texts), shortest)
+    return np.argsort(padded.view(">u8")[:, 0].astype(np.uint64), kind="stable")
 
 
 def _missing_text(series: pd.Series) -> np.ndarray:
