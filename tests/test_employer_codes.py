@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+import ratefloat
+from ratefloat import synth
 from ratefloat.schema import employer_codes
 
 # Short ids from a small alphabet, so that repeats, look-alikes, surrounding and inner
@@ -64,3 +67,32 @@ def test_fixed_width_ids_sort_by_code_point(ids, random):
     coded = employer_codes(pd.Series(ids, dtype="str"))
     assert coded.employer_ids.tolist() == sorted(set(ids))
     assert [coded.employer_ids[c] for c in coded.codes] == ids
+
+
+@given(st.integers(1, 40), st.integers(0, 2**32 - 1), st.sampled_from(["str", "string[pyarrow]"]))
+def test_rated_frame_does_not_depend_on_id_storage(n, seed, dtype):
+    frame = synth.employer_years(n, seed=seed)
+    frame = frame.iloc[np.random.default_rng(seed).permutation(len(frame))]
+    frame = frame.reset_index(drop=True)
+    as_objects = frame.assign(employer_id=frame["employer_id"].astype(object))
+    as_arrow = frame.assign(employer_id=frame["employer_id"].astype(dtype))
+    expected = ratefloat.rerate(as_objects, rules="cn-jiangsu-2023", as_of="2025-01-01")
+    result = ratefloat.rerate(as_arrow, rules="cn-jiangsu-2023", as_of="2025-01-01")
+    pd.testing.assert_frame_equal(result.rated, expected.rated)
+    pd.testing.assert_frame_equal(result.rejects, expected.rejects)
+    assert result.rated.to_csv(index=False) == expected.rated.to_csv(index=False)
+
+
+@pytest.mark.parametrize("dtype", [object, "str"])
+def test_no_rated_employer_gives_the_same_empty_frame(dtype):
+    frame = synth.employer_years(3, seed=1).iloc[::-1].reset_index(drop=True)
+    frame["avg_insured"] = -1.0  # every employer rejected
+    frame = frame.assign(employer_id=frame["employer_id"].astype(dtype))
+    expected = ratefloat.rerate(
+        frame.assign(employer_id=frame["employer_id"].astype(object)),
+        rules="cn-jiangsu-2023",
+        as_of="2025-01-01",
+    )
+    result = ratefloat.rerate(frame, rules="cn-jiangsu-2023", as_of="2025-01-01")
+    assert result.rated.empty
+    pd.testing.assert_frame_equal(result.rated, expected.rated)

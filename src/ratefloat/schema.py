@@ -376,6 +376,8 @@ class ValidatedExtract:
     rejected: np.ndarray
     year_rows: YearRows
     lookalike_ids: int = 0
+    #: ``employer_ids`` as a pyarrow string array, when the ids were coded in Arrow.
+    employer_ids_arrow: Any = None
 
 
 def validate_extract(
@@ -516,7 +518,14 @@ def validate_extract(
         bad_codes = codes[bad_rows]
         rejected[bad_codes[bad_codes >= 0]] = True
     return ValidatedExtract(
-        employer_ids, codes, columns, failure_frame, rejected, year_rows, ids.lookalikes
+        employer_ids,
+        codes,
+        columns,
+        failure_frame,
+        rejected,
+        year_rows,
+        ids.lookalikes,
+        ids.arrow,
     )
 
 
@@ -797,6 +806,7 @@ class EmployerCodes:
     missing: np.ndarray  #: per row: no id (a missing marker or only whitespace)
     invalid: np.ndarray  #: per row: a value that cannot be an id
     lookalikes: int  #: distinct ids equal to another one up to width, case and spaces
+    arrow: Any = None  #: ``employer_ids`` as a pyarrow string array, when built
 
 
 def employer_codes(ids: pd.Series) -> EmployerCodes:
@@ -896,7 +906,7 @@ def _arrow_codes(values: Any) -> EmployerCodes | None:
     n = len(codes)
     none = np.zeros(n, dtype=bool)
     return EmployerCodes(
-        codes, employer_ids, none, none.copy(), count_lookalike_ids(employer_ids, ordered)
+        codes, employer_ids, none, none.copy(), count_lookalike_ids(employer_ids, ordered), ordered
     )
 
 
