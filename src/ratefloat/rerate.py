@@ -366,7 +366,7 @@ def evaluate_prepared(
     ``area_totals``: see :func:`evaluate_rules`."""
     ruled = evaluate_rules(prepared, table, params=params, area_totals=area_totals)
     table = ruled.table
-    employer_ids = prepared.validated.employer_ids[ruled.rated]
+    employer_ids = _id_column(prepared.validated, ruled.rated)
     frame = _rated_frame(table, employer_ids, ruled.env, ruled.outcome)
     return RerateResult(
         rated=frame,
@@ -880,6 +880,28 @@ def _one_per_employer(failures: pd.DataFrame) -> pd.DataFrame:
     combined = pd.concat([firsts, ordered[no_id]])
     combined = combined.sort_values(["employer_id", "row"], kind="stable", na_position="last")
     return combined.reset_index(drop=True)
+
+
+def _id_column(validated: Any, positions: np.ndarray) -> Any:
+    """The ids of the employers at ``positions``, for the rated frame's first column.
+
+    Where pandas stores text in Arrow (its ``str`` dtype) and the ids were coded in Arrow,
+    the column is taken from the Arrow array: the same column, without converting every
+    id from a Python string again.
+    """
+    arrow = validated.employer_ids_arrow
+    if arrow is None or not _TEXT_IS_ARROW or not len(positions):
+        return validated.employer_ids[positions]  # pandas keeps no rows as ``object``
+    import pyarrow as pa
+
+    return pd.array(arrow.take(pa.array(positions, type=pa.int64())), dtype=_TEXT_DTYPE)
+
+
+#: The dtype pandas gives a column of Python strings, and whether it is Arrow text.
+_TEXT_DTYPE = pd.Series(np.array(["id"], dtype=object)).dtype
+_TEXT_IS_ARROW = (
+    isinstance(_TEXT_DTYPE, pd.StringDtype) and getattr(_TEXT_DTYPE, "storage", "") == "pyarrow"
+)
 
 
 def _rated_frame(

@@ -10,6 +10,7 @@ the years in calendar order gives the same bits whatever the order of the input 
 from __future__ import annotations
 
 import datetime as dt
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -21,6 +22,9 @@ __all__ = ["WindowYears", "window_years", "aggregate_window", "months_between"]
 
 #: Elementwise work on more employers than this runs in cache-sized blocks.
 _BLOCK = 1 << 18
+
+#: From this many rows in the window on, columns are aggregated on threads.
+_THREADED_ROWS = 1 << 16
 
 
 @dataclass(frozen=True)
@@ -53,6 +57,8 @@ def aggregate_window(
     how: dict[str, Aggregate],
     first: int,
     last: int,
+    *,
+    threads: int = 2,
 ) -> tuple[dict[str, np.ndarray], np.ndarray]:
     """Aggregate the rows of years ``first..last`` per employer.
 
@@ -66,6 +72,8 @@ def aggregate_window(
         Column name → aggregation.
     first, last:
         Inclusive year range.
+    threads:
+        Columns aggregated at once; the result does not depend on it.
 
     Returns
     -------
@@ -75,20 +83,24 @@ def aggregate_window(
     """
     n = year_rows.n_employers
     counts = np.zeros(n, dtype=np.int64)
-    results: dict[str, np.ndarray] = {}
-    for name, aggregate in how.items():
-        if aggregate in (Aggregate.SUM, Aggregate.MEAN, Aggregate.ANY):
-            results[name] = np.zeros(n)
-        else:
-            results[name] = np.full(n, np.nan)
+    blocks = list(_blocks(year_rows, first, last))
+    for _, block_codes in blocks:
+        counts[block_codes] += 1
+
     # Year by year in calendar order, in blocks of rows: an employer has one row per year,
     # so each block touches an employer at most once and in-place scatters are exact, and
     # the sums add the years in the same order whatever the order of the input rows.
-    for rows, block_codes in _blocks(year_rows, first, last):
-        counts[block_codes] += 1
-        for name, aggregate in how.items():
-            chosen = _as_float(columns[name][rows])
-            result = results[name]
+    # Columns are independent (numpy releases the GIL in gathers and scatters), so they
+    # are aggregated on ``threads`` threads.
+    def one_column(name: str) -> np.ndarray:
+        aggregate = how[name]
+        if aggregate in (Aggregate.SUM, Aggregate.MEAN, Aggregate.ANY):
+            result = np.zeros(n)
+        else:
+            result = np.full(n, np.nan)
+        column = columns[name]
+        for rows, block_codes in blocks:
+            chosen = _as_float(column[rows])
             if aggregate in (Aggregate.SUM, Aggregate.MEAN, Aggregate.ANY):
                 result[block_codes] += chosen
             elif aggregate == Aggregate.LAST:
@@ -97,6 +109,13 @@ def aggregate_window(
                 result[block_codes] = np.fmax(result[block_codes], chosen)
             else:
                 result[block_codes] = np.fmin(result[block_codes], chosen)
+        return result
+
+    if threads > 1 and len(how) > 1 and sum(len(rows) for rows, _ in blocks) >= _THREADED_ROWS:
+        with ThreadPoolExecutor(max_workers=threads) as pool:
+            results = dict(zip(how, pool.map(one_column, how), strict=True))
+    else:
+        results = {name: one_column(name) for name in how}
     empty = counts == 0
     out: dict[str, np.ndarray] = {}
     for name, aggregate in how.items():
