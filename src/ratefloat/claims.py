@@ -35,6 +35,7 @@ __all__ = [
     "ATTRIBUTIONS",
     "CLAIM_ALIASES",
     "CLAIM_TYPES",
+    "EMPLOYER_YEAR_CLAIM_COLUMNS",
     "PAID_COLUMN",
 ]
 
@@ -71,7 +72,8 @@ CLAIM_ALIASES: Mapping[str, str] = {
 #: Columns of amounts paid, one per calendar year: ``paid_2023`` or ``2023年支付``.
 PAID_COLUMN = re.compile(r"^(?:paid_(?P<a>\d{4})|(?P<b>\d{4})年支付(?:金额)?)$")
 
-_OUTPUT = [
+#: The employer-year claim columns, in output order: the id and year, six counts, payouts.
+EMPLOYER_YEAR_CLAIM_COLUMNS = (
     "employer_id",
     "year",
     "injuries",
@@ -81,7 +83,7 @@ _OUTPUT = [
     "disability_7_10",
     "occupational_disease",
     "payouts",
-]
+)
 
 
 def aggregate_claims(claims: pd.DataFrame, attribution: Attribution) -> pd.DataFrame:
@@ -199,7 +201,7 @@ def aggregate_claims(claims: pd.DataFrame, attribution: Attribution) -> pd.DataF
     out = summed.join(paid_fen, how="outer").fillna(0).astype(np.int64).reset_index()
     out["payouts"] = out.pop("fen") / 100
     out["year"] = out["year"].astype(np.int64)
-    return out[_OUTPUT]
+    return out[list(EMPLOYER_YEAR_CLAIM_COLUMNS)]
 
 
 def _fail_where(bad: pd.Series, frame: pd.DataFrame, column: str, problem: str) -> None:

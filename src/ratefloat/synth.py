@@ -56,6 +56,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ratefloat.claims import EMPLOYER_YEAR_CLAIM_COLUMNS
 from ratefloat.errors import ParameterError, SchemaError
 
 __all__ = [
@@ -1033,17 +1034,7 @@ def _draw_grades(
 # claims
 # --------------------------------------------------------------------------------------
 
-_CLAIM_INPUT = (
-    "employer_id",
-    "year",
-    "injuries",
-    "deaths",
-    "disability_1_4",
-    "disability_5_6",
-    "disability_7_10",
-    "occupational_disease",
-    "payouts",
-)
+_CLAIM_INPUT = EMPLOYER_YEAR_CLAIM_COLUMNS
 
 
 def claims(
