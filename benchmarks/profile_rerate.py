@@ -1,6 +1,7 @@
 """Profile ``ratefloat.rerate()`` on a cached benchmark population with cProfile.
 
     python benchmarks/profile_rerate.py 1m [--top 30] [--out rerate.prof]
+                                           [--shuffle] [--ids text|int64|category]
 
 Prints the functions with the most cumulative and the most own ("tottime") time, and the
 callees of ``rerate`` itself. cProfile adds overhead to every Python call, so absolute
@@ -35,9 +36,18 @@ def main() -> None:
     p.add_argument("size", type=parse_size)
     p.add_argument("--top", type=int, default=25)
     p.add_argument("--out", type=Path, help="also dump the raw profile here (for snakeviz)")
+    p.add_argument("--shuffle", action="store_true", help="rows in random order (seed 1)")
+    p.add_argument(
+        "--ids",
+        choices=("text", "int64", "category"),
+        default="text",
+        help="employer_id as text, as int64 (the 'E' prefix stripped) or categorical text",
+    )
     args = p.parse_args()
 
-    frame = pd.read_parquet(data.ensure(args.size))
+    frame = with_ids(pd.read_parquet(data.ensure(args.size)), args.ids)
+    if args.shuffle:
+        frame = frame.sample(frac=1.0, random_state=1).reset_index(drop=True)
     ratefloat_rerate.rate(fixtures.case_frame())  # warm-up: imports, table compilation
     memory_timeline(frame)  # first, while the allocator holds no freed memory yet
     t0 = time.perf_counter()
@@ -57,6 +67,15 @@ def main() -> None:
     stats.sort_stats("tottime").print_stats(args.top)
     print("\n== what rerate() calls")
     stats.sort_stats("cumulative").print_callees(r"\brerate\b")
+
+
+def with_ids(frame: pd.DataFrame, ids: str) -> pd.DataFrame:
+    """The population with its employer ids stored as ``ids`` says."""
+    if ids == "int64":
+        return frame.assign(employer_id=frame["employer_id"].str[1:].astype("int64"))
+    if ids == "category":
+        return frame.assign(employer_id=frame["employer_id"].astype("category"))
+    return frame
 
 
 def memory_timeline(frame: pd.DataFrame, interval: float = 0.002) -> None:

@@ -2,7 +2,8 @@
 
 Arrow-backed text columns (pandas' default ``str`` dtype) take a fast path that hashes
 the rows in Arrow and sorts only the distinct ids; object columns take the general path.
-Both must give the same sorted ids, row codes, missing/invalid masks and look-alike count.
+Numpy integer and categorical columns have fast paths of their own. All must give the
+same sorted ids, row codes, missing/invalid masks and look-alike count.
 """
 
 from __future__ import annotations
@@ -96,3 +97,69 @@ def test_no_rated_employer_gives_the_same_empty_frame(dtype):
     result = ratefloat.rerate(frame, rules="cn-jiangsu-2023", as_of="2025-01-01")
     assert result.rated.empty
     pd.testing.assert_frame_equal(result.rated, expected.rated)
+
+
+_int_dtypes = st.sampled_from(["int8", "int16", "int32", "int64", "uint8", "uint32", "uint64"])
+
+
+@given(
+    _int_dtypes.flatmap(
+        lambda d: st.tuples(
+            st.just(d),
+            st.lists(
+                st.integers(int(np.iinfo(d).min), int(np.iinfo(d).max)) | st.integers(0, 120),
+                max_size=40,
+            ),
+        )
+    ),
+    st.randoms(use_true_random=False),
+)
+def test_integer_ids_code_like_their_text(dtype_and_ids, random):
+    # Numpy integer columns hash the integers; the employers must still be numbered in text
+    # order of the decimal ids ("10" before "9"), exactly as the same ids written as text.
+    dtype, ids = dtype_and_ids
+    random.shuffle(ids)
+    as_text = employer_codes(pd.Series([str(i) for i in ids], dtype=object))
+    _same(employer_codes(pd.Series(np.array(ids, dtype=dtype))), as_text)
+    _same(employer_codes(pd.Series(ids, dtype=object)), as_text)
+
+
+_category_values = st.one_of(_ids, st.integers(-20, 20), st.just(None))
+
+
+@given(st.lists(_category_values, max_size=40), st.lists(_ids, max_size=5), st.booleans())
+def test_categorical_ids_code_like_their_values(ids, unused, ordered):
+    # Categories may merge after normalisation (" E" and "E"), be empty text (missing),
+    # mix ints and text, or be used by no row (no employer).
+    values = ids
+    categories = pd.unique(pd.Series([v for v in values if v is not None] + unused, dtype=object))
+    categorical = pd.Series(pd.Categorical(values, categories=categories, ordered=ordered))
+    expected = employer_codes(pd.Series(values, dtype=object))
+    _same(employer_codes(categorical), expected)
+
+
+@given(
+    st.integers(1, 30),
+    st.integers(0, 2**32 - 1),
+    st.sampled_from(["int64", "uint32", "category", "int-category"]),
+)
+def test_rated_frame_is_the_same_for_integer_and_categorical_ids(n, seed, storage):
+    frame = synth.employer_years(n, seed=seed)
+    frame = frame.iloc[np.random.default_rng(seed).permutation(len(frame))]
+    frame = frame.reset_index(drop=True)
+    numbers = frame["employer_id"].str[1:].astype("int64")  # "E0000010" → 10: "10" < "9"
+    as_objects = frame.assign(employer_id=numbers.astype(str).astype(object))
+    stored = {
+        "int64": numbers,
+        "uint32": numbers.astype("uint32"),
+        "category": numbers.astype(str).astype("category"),
+        "int-category": numbers.astype("category"),
+    }[storage]
+    expected = ratefloat.rerate(as_objects, rules="cn-jiangsu-2023", as_of="2025-01-01")
+    result = ratefloat.rerate(
+        frame.assign(employer_id=stored), rules="cn-jiangsu-2023", as_of="2025-01-01"
+    )
+    pd.testing.assert_frame_equal(result.rated, expected.rated)
+    pd.testing.assert_frame_equal(result.rejects, expected.rejects)
+    pd.testing.assert_frame_equal(result.failure_cases, expected.failure_cases)
+    assert result.rated.to_csv(index=False) == expected.rated.to_csv(index=False)

@@ -815,15 +815,22 @@ def employer_codes(ids: pd.Series) -> EmployerCodes:
     The raw values are factorised first (hashing, or a scan when the extract is sorted by
     id), then :func:`~ratefloat.ids.normalise_employer_ids` maps the distinct values to
     their normal text; values with the same text (``1``, ``"1"``, ``" 1 "``) merge into
-    one employer.
+    one employer. Numpy integer columns hash the integers and write only the distinct ones
+    as text; categorical columns start from their codes and the categories in use.
     """
-    values: Any = ids.array if isinstance(ids.dtype, pd.StringDtype) else ids.to_numpy()
-    presorted = _codes_of_sorted(values)
-    if presorted is None:
-        encoded = _arrow_codes(values)
-        if encoded is not None:
-            return encoded
-    codes, uniques = pd.factorize(values) if presorted is None else presorted
+    if isinstance(ids.dtype, np.dtype) and ids.dtype.kind in "iu":
+        return _integer_codes(ids.to_numpy())
+    if isinstance(ids.dtype, pd.CategoricalDtype):
+        presorted, values = None, ids
+        codes, uniques = _category_codes(ids.array)
+    else:
+        values = ids.array if isinstance(ids.dtype, pd.StringDtype) else ids.to_numpy()
+        presorted = _codes_of_sorted(values)
+        if presorted is None:
+            encoded = _arrow_codes(values)
+            if encoded is not None:
+                return encoded
+        codes, uniques = pd.factorize(values) if presorted is None else presorted
     if isinstance(uniques, pd.api.extensions.ExtensionArray):
         uniques = uniques.to_numpy(dtype=object, na_value=None)
     kind = pd.api.types.infer_dtype(uniques, skipna=False) if uniques.dtype == object else None
@@ -897,17 +904,54 @@ def _arrow_codes(values: Any) -> EmployerCodes | None:
         return None  # empty text is a missing id
     if pc.any(pc.not_equal(pc.utf8_trim(distinct, characters=WHITESPACE), distinct)).as_py():
         return None
+    return _clean_codes(encoded.indices.to_numpy(), distinct)
+
+
+def _clean_codes(codes: np.ndarray, distinct: Any) -> EmployerCodes:
+    """Codes of rows whose ids are all usable, given as positions in ``distinct`` (a pyarrow
+    string array of distinct normal ids): renumbered in code-point order of the ids."""
     order = _argsort_arrow_text(distinct)
     rank = np.empty(len(order), dtype=np.int64)
     rank[order] = np.arange(len(order))
-    codes = rank[encoded.indices.to_numpy()]
     ordered = distinct.take(order)
     employer_ids = ordered.to_numpy(zero_copy_only=False).astype(object, copy=False)
-    n = len(codes)
-    none = np.zeros(n, dtype=bool)
+    none = np.zeros(len(codes), dtype=bool)
     return EmployerCodes(
-        codes, employer_ids, none, none.copy(), count_lookalike_ids(employer_ids, ordered), ordered
+        rank[codes],
+        employer_ids,
+        none,
+        none.copy(),
+        count_lookalike_ids(employer_ids, ordered),
+        ordered,
     )
+
+
+def _integer_codes(values: np.ndarray) -> EmployerCodes:
+    """Codes of numpy integer ids: hash the integers, write only the distinct ones as text.
+
+    Every integer is a valid id and distinct integers have distinct texts, so nothing
+    merges; the employers are numbered in code-point order of the texts (``"10"`` before
+    ``"9"``), as for text ids.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    codes, uniques = pd.factorize(values)
+    return _clean_codes(codes, pc.cast(pa.array(uniques), pa.string()))
+
+
+def _category_codes(values: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Row codes and distinct raw values of categorical ids: the categories the rows use.
+
+    Missing rows keep code -1; unused categories are dropped (they are no employer).
+    """
+    raw = np.asarray(values.codes, dtype=np.int64)
+    used = np.zeros(len(values.categories) + 1, dtype=bool)
+    used[raw] = True  # -1 marks the extra last slot
+    used = used[:-1]
+    renumber = np.append(np.cumsum(used) - 1, -1)
+    uniques = values.categories.to_numpy()[used]
+    return renumber[raw], uniques
 
 
 def _codes_of_sorted(values: Any) -> tuple[np.ndarray, np.ndarray] | None:
