@@ -40,9 +40,10 @@ CASES = [
      [(2022, 1, *_Z), (2023, 1, *_Z), (2024, 3, *_Z)], (-2, 0.5, 0.0035)),
     ("E12", "new employer, 18 months insured (2023-06-15), payouts 150 % -> 0",
      [(2023, 7, 50.0, 1000.0, 1500.0, 0), (2024, 7, 50.0, 1000.0, 1500.0, 0)], (0, 1.0, 0.016)),
-    ("E13", "insured since 2023-01-02: 23 whole months -> not floated, 0",
+    ("E13", "insured since 2022-10-02: 26 whole months, 23 to the window's end -> not floated, 0",
      [(2023, 7, 50.0, 1000.0, 1500.0, 0), (2024, 7, 50.0, 1000.0, 1500.0, 0)], (0, 1.0, 0.016)),
-    ("E14", "insured since 2023-01-01: exactly 24 months -> floated, both 0 twice -> -2",
+    ("E14", "insured since 2022-10-01: 27 months, exactly 24 to the window's end -> floated, "
+            "both 0 twice -> -2",
      [(2022, 7, *_Z), (2023, 7, *_Z), (2024, 7, *_Z)], (-2, 0.5, 0.008)),
     ("E15", "no previous-window row: prev ratios NaN -> -1, not -2",
      [(2023, 4, *_Z), (2024, 4, *_Z)], (-1, 0.8, 0.0072)),
@@ -66,8 +67,10 @@ CASES = [
      [(y, 2, *_Z) for y in (2022, 2023, 2024)], (-2, 0.5, 0.002)),
     ("E24", "no_down_event on a window row: -2 -> 0 (when the column is present)",
      [(y, 4, *_Z) for y in (2022, 2023, 2024)], (0, 1.0, 0.009)),
+    ("E25", "insured since 2023-01-01: 24 months to as_of but 21 to the window's end -> 0",
+     [(2022, 7, *_Z), (2023, 7, *_Z), (2024, 7, *_Z)], (0, 1.0, 0.016)),
 ]
-_SINCE = {"E12": "2023-06-15", "E13": "2023-01-02", "E14": "2023-01-01"}
+_SINCE = {"E12": "2023-06-15", "E13": "2022-10-02", "E14": "2022-10-01", "E25": "2023-01-01"}
 _NO_DOWN = {"E24"}
 #: Expected result when the frame has no ``no_down_event`` column.
 WITHOUT_NO_DOWN = {"E24": (-2, 0.5, 0.0045)}

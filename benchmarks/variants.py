@@ -1,7 +1,9 @@
 """The variants the runner races, by name; each is resolved lazily in its own process.
 
-``source`` is what the timed call receives: the pandas frame already in memory, or the
-Parquet path (the engine reads the file inside the timed region). ``kind`` says how its
+``source`` is what the timed call receives: the pandas frame already in memory (``frame``),
+the same frame with its rows in random order (``shuffled``: exports are rarely sorted by
+employer), or the Parquet path (``parquet``: the engine reads the file inside the timed
+region). ``kind`` says how its
 output is checked: ``rated`` (compared with ratefloat on every employer), ``sampled``
 (run on a sample of employers, compared on those, time extrapolated linearly) or ``floor``
 (no output to check).
@@ -19,7 +21,7 @@ class Variant:
     name: str
     label: str
     target: str  # "module:function" under baselines/
-    source: str = "frame"  # "frame" | "parquet"
+    source: str = "frame"  # "frame" | "shuffled" | "parquet"
     kind: str = "rated"  # "rated" | "sampled" | "floor"
 
     def resolve(self) -> Callable:
@@ -35,6 +37,12 @@ VARIANTS = [
             kind="sampled"),
     Variant("numpy_floor", "numpy floor: one .sum() per input column", "numpy_floor:floor",
             kind="floor"),
+    Variant("ratefloat_shuffled", "ratefloat.rerate(), rows shuffled", "ratefloat_rerate:rate",
+            source="shuffled"),
+    Variant("duckdb_shuffled", "DuckDB SQL, rows shuffled", "duckdb_sql:rate",
+            source="shuffled"),
+    Variant("polars_shuffled", "Polars lazy, rows shuffled", "polars_lazy:rate",
+            source="shuffled"),
     Variant("ratefloat_parquet", "pd.read_parquet + ratefloat.rerate()",
             "ratefloat_rerate:rate_parquet", source="parquet"),
     Variant("duckdb_parquet", "DuckDB SQL on read_parquet", "duckdb_sql:rate_parquet",

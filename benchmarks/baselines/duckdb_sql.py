@@ -89,7 +89,7 @@ def sql(source: str, has_no_down: bool = False, as_of: dt.date | str = rule.AS_O
     ), banded AS (
         SELECT employer_id, risk_class, no_down,
             CASE
-                WHEN months < {rule.MIN_INSURED_MONTHS} THEN 0
+                WHEN months - {rule.MONTHS_COUNTED_BEFORE_AS_OF} < {rule.MIN_INSURED_MONTHS} THEN 0
                 WHEN payout_ratio = 0 AND injury_rate = 0
                      AND prev_payout_ratio = 0 AND prev_injury_rate = 0 THEN -2
                 WHEN payout_ratio = 0 AND injury_rate = 0 THEN -1

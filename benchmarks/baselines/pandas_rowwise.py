@@ -50,7 +50,7 @@ def rate(frame: pd.DataFrame, as_of: dt.date | str = rule.AS_OF) -> pd.DataFrame
         s = r["insured_since"]
         months = (d.year - s.year) * 12 + (d.month - s.month) - (1 if d.day < s.day else 0)
         pr, ir = r["payout_ratio"], r["injury_rate"]
-        if months < rule.MIN_INSURED_MONTHS:
+        if months - rule.MONTHS_COUNTED_BEFORE_AS_OF < rule.MIN_INSURED_MONTHS:
             grade = 0
         elif pr == 0 and ir == 0 and r["prev_payout_ratio"] == 0 and r["prev_injury_rate"] == 0:
             grade = -2

@@ -69,7 +69,7 @@ def plan(lf: pl.LazyFrame, as_of: dt.date | str = rule.AS_OF) -> pl.LazyFrame:
     ppr, pir = _ratio("p_pay", "p_con", "p_n"), _ratio("p_inj", "p_ins", "p_n")
     both_zero = (pr == 0) & (ir == 0)
     raw = (
-        pl.when(months < rule.MIN_INSURED_MONTHS).then(0)
+        pl.when(months - rule.MONTHS_COUNTED_BEFORE_AS_OF < rule.MIN_INSURED_MONTHS).then(0)
         .when(both_zero & (ppr == 0) & (pir == 0)).then(-2)
         .when(both_zero).then(-1)
         .when((pr > rule.PAYOUT_RATIO_UP2) | (ir > rule.INJURY_RATE_UP2)).then(2)

@@ -8,7 +8,8 @@ Only numbers live here; each baseline writes the logic out itself in its own idi
    earliest over the window rows; an employer with no window row is not rated;
 3. ``payout_ratio = payouts / contributions``, ``injury_rate = injuries / avg_insured``
    (0/0 -> 0, x/0 -> +inf; previous-window ratios NaN when there is no previous row);
-4. grade, first match wins: months insured < 24 -> 0; both ratios 0 in both windows -> -2;
+4. grade, first match wins: months insured, counted to 3 months before ``as_of`` (the end of
+   the indicator window), < 24 -> 0; both ratios 0 in both windows -> -2;
    both 0 -> -1; payout_ratio > 1.0 or injury_rate > 0.03 -> +2; payout_ratio > 0.5 or
    injury_rate > 0.01 -> +1; otherwise 0;
 5. class 1, or ``no_down_event`` on any window row, never goes down (grade < 0 -> 0);
@@ -23,6 +24,9 @@ AS_OF = dt.date(2025, 1, 1)
 OUTPUT_COLUMNS = ["employer_id", "grade", "multiplier", "rate"]
 
 MIN_INSURED_MONTHS = 24
+#: The months of ``MIN_INSURED_MONTHS`` are counted to this many months before ``as_of``
+#: (the table's ``new_employer_months_before_as_of``).
+MONTHS_COUNTED_BEFORE_AS_OF = 3
 PAYOUT_RATIO_UP2, INJURY_RATE_UP2 = 1.0, 0.03
 PAYOUT_RATIO_UP1, INJURY_RATE_UP1 = 0.5, 0.01
 
