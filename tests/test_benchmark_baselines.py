@@ -22,8 +22,14 @@ BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
 @pytest.fixture(scope="module")
 def bench():  # noqa: ANN201 - a namespace of the benchmark modules
     """The benchmark modules, imported from ``benchmarks/`` and unloaded afterwards."""
-    names = ("fixtures", "compare", "baselines", "baselines.rule", "baselines.pandas_rowwise",
-             "baselines.ratefloat_rerate")
+    names = (
+        "fixtures",
+        "compare",
+        "baselines",
+        "baselines.rule",
+        "baselines.pandas_rowwise",
+        "baselines.ratefloat_rerate",
+    )
     before = {name: sys.modules.pop(name, None) for name in names}
     sys.path.insert(0, str(BENCHMARKS))
     try:

@@ -192,21 +192,22 @@ def _encodable(text: str) -> bool:
     return True
 
 
-def count_lookalike_ids(ids: np.ndarray, arrow: Any = None) -> int:
+def count_lookalike_ids(ids: np.ndarray | None, arrow: Any = None) -> int:
     """How many distinct ids equal another one after folding.
 
     The fold: Unicode compatibility form (NFKC, so full-width ``Ｅ１`` is ``E1``), case
     folding and removal of all whitespace. ``ids`` are distinct normalised id texts;
-    ``arrow``, if given, is the same texts as a pyarrow array (in any order).
+    ``arrow``, if given, is the same texts as a pyarrow array (in any order); with it,
+    ``ids`` may be None.
 
     Examples
     --------
     >>> count_lookalike_ids(np.array(["E001", "e001", "Ｅ００１", "E 001", "E002"], dtype=object))
     4
     """
-    if len(ids) < 2:
+    if len(ids if arrow is None else arrow) < 2:
         return 0
-    keys = _fold(np.asarray(ids, dtype=object), arrow)
+    keys = _fold(None if ids is None else np.asarray(ids, dtype=object), arrow)
     if keys is None:
         return 0
     codes, uniques = pd.factorize(keys)
@@ -214,7 +215,7 @@ def count_lookalike_ids(ids: np.ndarray, arrow: Any = None) -> int:
     return int(sizes[sizes > 1].sum())
 
 
-def _fold(ids: np.ndarray, arrow: Any = None) -> np.ndarray | None:
+def _fold(ids: np.ndarray | None, arrow: Any = None) -> np.ndarray | None:
     """Folded keys of ``ids``, or ``None`` when folding cannot make two of them equal."""
     try:
         import pyarrow as pa

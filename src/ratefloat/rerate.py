@@ -69,6 +69,7 @@ def rerate(
     params: Mapping[str, Any] | None = None,
     classification: str | Any | None = None,
     outside_effective_dates: Literal["refuse", "allow"] = "refuse",
+    threads: int = 2,
 ) -> RerateResult:
     """Re-rate every employer of an extract under a rule table.
 
@@ -99,6 +100,10 @@ def rerate(
         its rates would be silently wrong). ``"allow"``: rate anyway (backtests, what-ifs
         on past or future rules); the result records it in ``out_of_force`` and in its
         provenance.
+    threads:
+        ``2`` (default): a large extract (:data:`ratefloat.parallel.MIN_ROWS` rows or
+        more) is rated as two employer ranges at once, on two threads (see
+        :mod:`ratefloat.parallel`); ``1``: in one piece. The result is the same.
 
     Returns
     -------
@@ -125,6 +130,16 @@ def rerate(
     >>> len(result.rated) + len(result.rejects) == extract["employer_id"].nunique()
     True
     """
+    if not isinstance(threads, int) or isinstance(threads, bool) or threads < 1:
+        raise ParameterError(f"threads must be a positive integer, got {threads!r}")
+    if threads > 1 and isinstance(extract, pd.DataFrame):
+        from .parallel import rerate_in_halves
+
+        result = rerate_in_halves(
+            extract, rules, as_of, params, classification, outside_effective_dates
+        )
+        if result is not None:
+            return result
     prepared = prepare(
         extract,
         rules,
@@ -371,7 +386,7 @@ def evaluate_prepared(
     return RerateResult(
         rated=frame,
         rejects=_one_per_employer(ruled.failures),
-        failure_cases=ruled.failures,
+        failure_cases=_in_row_order(ruled.failures),
         table=table,
         table_hash=table_hash(ruled.stated),
         as_of=prepared.as_of,
@@ -868,6 +883,11 @@ def _first_rows(codes: np.ndarray, employer_mask: np.ndarray) -> np.ndarray:
 
 def _positions(employer_ids: np.ndarray, wanted: pd.Series) -> np.ndarray:
     return np.searchsorted(employer_ids, wanted.to_numpy(dtype=object))
+
+
+def _in_row_order(failures: pd.DataFrame) -> pd.DataFrame:
+    """Failure cases by input row; a row's own failures in the order they were found."""
+    return failures.sort_values("row", kind="stable").reset_index(drop=True)
 
 
 def _one_per_employer(failures: pd.DataFrame) -> pd.DataFrame:

@@ -825,6 +825,9 @@ def employer_codes(ids: pd.Series) -> EmployerCodes:
         codes, uniques = _category_codes(ids.array)
     else:
         values = ids.array if isinstance(ids.dtype, pd.StringDtype) else ids.to_numpy()
+        encoded = _sorted_arrow_codes(values)
+        if encoded is not None:
+            return encoded
         presorted = _codes_of_sorted(values)
         if presorted is None:
             encoded = _arrow_codes(values)
@@ -900,24 +903,60 @@ def _arrow_codes(values: Any) -> EmployerCodes | None:
         return None
     encoded = pc.dictionary_encode(chunked.combine_chunks())
     distinct = encoded.dictionary
-    if len(distinct) == 0 or pc.min(pc.binary_length(distinct)).as_py() == 0:
-        return None  # empty text is a missing id
-    if pc.any(pc.not_equal(pc.utf8_trim(distinct, characters=WHITESPACE), distinct)).as_py():
+    if not _clean_distinct(distinct):
         return None
     return _clean_codes(encoded.indices.to_numpy(), distinct)
 
 
-def _clean_codes(codes: np.ndarray, distinct: Any) -> EmployerCodes:
+def _sorted_arrow_codes(values: Any) -> EmployerCodes | None:
+    """Codes of Arrow-backed text ids already sorted (the usual extract: by employer, then
+    year): a run of equal ids is one employer, so nothing is hashed or sorted. Covers
+    clean ids only, as :func:`_arrow_codes`; returns None when it does not apply."""
+    chunked = getattr(values, "_pa_array", None)
+    if chunked is None or chunked.null_count or len(chunked) < 2:
+        return None
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not (pa.types.is_string(chunked.type) or pa.types.is_large_string(chunked.type)):
+        return None
+    before, after = chunked.slice(0, len(chunked) - 1), chunked.slice(1)
+    if not pc.all(pc.greater_equal(after, before)).as_py():
+        return None
+    change = pc.not_equal(after, before).to_numpy(zero_copy_only=False)
+    starts = np.flatnonzero(change) + 1
+    distinct = chunked.take(pa.array(np.concatenate(([0], starts)))).combine_chunks()
+    if not _clean_distinct(distinct):
+        return None
+    codes = np.zeros(len(chunked), dtype=np.int64)
+    codes[starts] = 1
+    return _clean_codes(np.cumsum(codes), distinct, in_order=True)
+
+
+def _clean_distinct(distinct: Any) -> bool:
+    """Whether Arrow text ids are all usable as they are: none empty, none to strip."""
+    import pyarrow.compute as pc
+
+    if len(distinct) == 0 or pc.min(pc.binary_length(distinct)).as_py() == 0:
+        return False  # empty text is a missing id
+    return not pc.any(pc.not_equal(pc.utf8_trim(distinct, characters=WHITESPACE), distinct)).as_py()
+
+
+def _clean_codes(codes: np.ndarray, distinct: Any, in_order: bool = False) -> EmployerCodes:
     """Codes of rows whose ids are all usable, given as positions in ``distinct`` (a pyarrow
-    string array of distinct normal ids): renumbered in code-point order of the ids."""
-    order = _argsort_arrow_text(distinct)
-    rank = np.empty(len(order), dtype=np.int64)
-    rank[order] = np.arange(len(order))
-    ordered = distinct.take(order)
+    string array of distinct normal ids): renumbered in code-point order of the ids
+    (unless ``in_order`` says they are in that order already)."""
+    if in_order:
+        ordered, renumbered = distinct, codes
+    else:
+        order = _argsort_arrow_text(distinct)
+        rank = np.empty(len(order), dtype=np.int64)
+        rank[order] = np.arange(len(order))
+        ordered, renumbered = distinct.take(order), rank[codes]
     employer_ids = ordered.to_numpy(zero_copy_only=False).astype(object, copy=False)
     none = np.zeros(len(codes), dtype=bool)
     return EmployerCodes(
-        rank[codes],
+        renumbered,
         employer_ids,
         none,
         none.copy(),

@@ -1,0 +1,196 @@
+"""Re-rating a large in-memory extract as two employer ranges on two threads: same result.
+
+:func:`ratefloat.rerate` hands a large extract here. Its rows are split at one employer
+id (the median of a sample of ids), so each employer's rows fall in one half whatever the
+order of the rows; each half runs the single-run pipeline on its own thread (numpy and
+Arrow release the GIL for most of the work), with the batch's area sums when the table
+has area figures (:func:`ratefloat.rerate.collect_area_sums`, a first pass as in
+:mod:`ratefloat.partitioned`). The halves' rated frames, each sorted by id, concatenate
+into the sorted frame of one run; rejects and failure cases keep the input row numbers.
+
+It applies to ids stored as Arrow text whose every value starts and ends with a printable
+ASCII character (the raw text is then the normal id: nothing to strip) and to numpy
+integer ids; other extracts, small ones, and runs that raise an error are rated in one
+piece, so errors and their messages are the single run's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .errors import RateFloatError
+from .ids import count_lookalike_ids
+from .indicators import AreaSums
+from .partitioned import _concat_rated, _Rejects, _Run, add_all_area_sums
+from .rerate import collect_area_sums, evaluate_prepared, needs_area_totals, prepare
+from .result import RerateResult
+
+__all__ = ["MIN_ROWS", "rerate_in_halves", "split_by_employer"]
+
+#: Extracts with fewer rows are rated in one piece: the split and the threads cost more
+#: than they save.
+MIN_ROWS = 1 << 18
+#: Ids sampled to choose the split.
+SAMPLE = 1 << 12
+
+
+@dataclass(frozen=True)
+class Half:
+    """One employer range: its rows (a view when the extract is sorted by id) and their
+    positions in the whole extract."""
+
+    frame: pd.DataFrame
+    rows: np.ndarray
+
+
+def rerate_in_halves(
+    extract: pd.DataFrame,
+    rules: Any,
+    as_of: Any,
+    params: Mapping[str, Any] | None,
+    classification: Any,
+    outside_effective_dates: str,
+    min_rows: int = MIN_ROWS,
+) -> RerateResult | None:
+    """:func:`ratefloat.rerate` on two threads, or None where it does not apply (then the
+    caller rates the extract in one piece): fewer than ``min_rows`` rows, ids of another
+    kind, or an error."""
+    if len(extract) < min_rows or "employer_id" not in extract.columns:
+        return None
+    try:
+        run = _Run.of(rules, as_of, params, classification, outside_effective_dates)
+        halves = split_by_employer(extract, run.columns())
+        if halves is None:
+            return None
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            totals: dict[str, AreaSums] | None = None
+            if needs_area_totals(run.table):
+                sums = pool.map(lambda half: _area_sums(run, half.frame), halves)
+                totals = add_all_area_sums(sums)
+            rated = list(pool.map(lambda half: _rate(run, half, totals), halves))
+    except RateFloatError:
+        return None  # the single run raises it again, about the whole extract
+    return _combine(run, rated)
+
+
+def split_by_employer(extract: pd.DataFrame, columns: list[str]) -> list[Half] | None:
+    """The extract's rows in two employer ranges, or None if the ids are not of a kind
+    whose raw values order and group as their normal text."""
+    keys = _text_keys(extract["employer_id"])
+    if keys is None:
+        return None
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    n = len(keys)
+    sample = keys.take(pa.array(np.arange(0, n, max(1, n // SAMPLE))))
+    pivot = sample.take(pc.sort_indices(sample))[len(sample) // 2]
+    upper = pc.greater_equal(keys, pivot).to_numpy(zero_copy_only=False)
+    lower_rows = n - int(np.count_nonzero(upper))
+    if lower_rows in (0, n):
+        return None
+    if not upper[:lower_rows].any():  # sorted by id: two views
+        bounds = [(0, lower_rows), (lower_rows, n)]
+        return [Half(extract.iloc[a:b], np.arange(a, b)) for a, b in bounds]
+    read = [name for name in extract.columns if name in set(columns) | {"employer_id"}]
+    narrow = extract[read] if len(read) < len(extract.columns) else extract
+    positions = [np.flatnonzero(~upper), np.flatnonzero(upper)]
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        frames = pool.map(lambda rows: narrow.iloc[rows].reset_index(drop=True), positions)
+        return [Half(frame, rows) for frame, rows in zip(frames, positions, strict=True)]
+
+
+def _text_keys(ids: pd.Series) -> Any:
+    """The ids as one Arrow string array when it equals their normal text (see the module
+    docs), else None."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if isinstance(ids.dtype, np.dtype) and ids.dtype.kind in "iu":
+        return pc.cast(pa.array(ids.to_numpy()), pa.string())
+    chunked = getattr(ids.array, "_pa_array", None)
+    if chunked is None or chunked.null_count:
+        return None
+    if not (pa.types.is_string(chunked.type) or pa.types.is_large_string(chunked.type)):
+        return None
+    text = chunked.combine_chunks()
+    large = pa.types.is_large_string(text.type)
+    offsets = np.frombuffer(text.buffers()[1], dtype=np.int64 if large else np.int32)
+    offsets = offsets[text.offset : text.offset + len(text) + 1]
+    if (np.diff(offsets) <= 0).any():
+        return None  # an empty id: missing, rejected by the single run's rules
+    data = np.frombuffer(text.buffers()[2], dtype=np.uint8)
+    ends = np.concatenate((data[offsets[:-1]], data[offsets[1:] - 1]))
+    if ((ends < 0x21) | (ends > 0x7E)).any():
+        return None  # whitespace (or a non-ASCII character) at an end: to be normalised
+    return text
+
+
+def _area_sums(run: _Run, frame: pd.DataFrame) -> dict[str, AreaSums]:
+    return collect_area_sums(frame, run.table, run.as_of, run.params, run.classification)
+
+
+@dataclass(frozen=True)
+class _Rated:
+    result: RerateResult
+    employer_ids: Any  #: the half's distinct ids (rated and rejected), as Arrow text
+
+
+def _rate(run: _Run, half: Half, totals: dict[str, AreaSums] | None) -> _Rated:
+    prepared = prepare(
+        half.frame,
+        run.table,
+        run.as_of,
+        params=run.params,
+        classification=run.classification,
+        outside_effective_dates="allow",
+    )
+    result = evaluate_prepared(prepared, params=run.params, area_totals=totals)
+    for failures in (result.rejects, result.failure_cases):
+        failures["row"] = half.rows[failures["row"].to_numpy(dtype=np.int64)]
+    return _Rated(result, _arrow_ids(prepared.validated))
+
+
+def _arrow_ids(validated: Any) -> Any:
+    import pyarrow as pa
+
+    if validated.employer_ids_arrow is not None:
+        return validated.employer_ids_arrow
+    return pa.array(validated.employer_ids, type=pa.string())
+
+
+def _combine(run: _Run, halves: list[_Rated]) -> RerateResult:
+    """One result from the halves' results, as the single run builds it."""
+    import pyarrow as pa
+
+    gathered = _Rejects()
+    for half in halves:
+        gathered.add(half.result)
+    # Look-alike ids may sit in different halves: count them over all ids at once.
+    everyone = pa.concat_arrays([half.employer_ids for half in halves])
+    gathered.warnings["lookalike_ids"] = count_lookalike_ids(None, everyone)
+    result = run.result(_concat_rated([half.result.rated for half in halves]), gathered)
+    in_row_order = result.failure_cases.sort_values("row", kind="stable")
+    return replace(
+        result,
+        failure_cases=in_row_order.reset_index(drop=True),
+        inputs=_concat_inputs([half.result for half in halves]),
+    )
+
+
+def _concat_inputs(results: list[RerateResult]) -> dict[str, Any]:
+    """The engine inputs of the halves' rated employers, in rated order."""
+    first = results[0].inputs or {}
+    out: dict[str, Any] = {}
+    for name, value in first.items():
+        if isinstance(value, np.ndarray):
+            out[name] = np.concatenate([(r.inputs or {})[name] for r in results])
+        else:  # parameters and batch figures: the same in every half
+            out[name] = value
+    return out
