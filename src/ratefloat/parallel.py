@@ -89,8 +89,10 @@ def split_by_employer(extract: pd.DataFrame, columns: list[str]) -> list[Half] |
     import pyarrow.compute as pc
 
     n = len(keys)
-    sample = keys.take(pa.array(np.arange(0, n, max(1, n // SAMPLE))))
-    pivot = sample.take(pc.sort_indices(sample))[len(sample) // 2]
+    sample = pc.unique(keys.take(pa.array(np.arange(0, n, max(1, n // SAMPLE)))))
+    if len(sample) < 2:
+        return None
+    pivot = sample.take(pc.sort_indices(sample))[len(sample) // 2]  # above the smallest
     upper = pc.greater_equal(keys, pivot).to_numpy(zero_copy_only=False)
     lower_rows = n - int(np.count_nonzero(upper))
     if lower_rows in (0, n):
