@@ -38,7 +38,9 @@ def assert_identical(one: ratefloat.RerateResult, two: ratefloat.RerateResult) -
     assert one.provenance() == two.provenance()
     assert one.inputs.keys() == two.inputs.keys()
     for name, value in one.inputs.items():
-        assert np.array_equal(np.asarray(value), np.asarray(two.inputs[name]), equal_nan=True)
+        other = two.inputs[name]
+        assert np.asarray(value).dtype == np.asarray(other).dtype, name
+        assert np.array_equal(np.asarray(value), np.asarray(other), equal_nan=True), name
 
 
 @st.composite

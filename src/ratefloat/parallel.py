@@ -27,7 +27,7 @@ import pandas as pd
 from .errors import RateFloatError
 from .ids import count_lookalike_ids
 from .indicators import AreaSums
-from .partitioned import _concat_rated, _Rejects, _Run, add_all_area_sums
+from .partitioned import _Rejects, _Run, add_all_area_sums
 from .rerate import collect_area_sums, evaluate_prepared, needs_area_totals, prepare
 from .result import RerateResult
 
@@ -168,7 +168,8 @@ def _arrow_ids(validated: Any) -> Any:
 
 
 def _combine(run: _Run, halves: list[_Rated]) -> RerateResult:
-    """One result from the halves' results, as the single run builds it."""
+    """One result from the halves' results, as the single run builds it. The halves'
+    columns are released as they are joined, so the output is never held twice."""
     import pyarrow as pa
 
     gathered = _Rejects()
@@ -177,22 +178,43 @@ def _combine(run: _Run, halves: list[_Rated]) -> RerateResult:
     # Look-alike ids may sit in different halves: count them over all ids at once.
     everyone = pa.concat_arrays([half.employer_ids for half in halves])
     gathered.warnings["lookalike_ids"] = count_lookalike_ids(None, everyone)
-    result = run.result(_concat_rated([half.result.rated for half in halves]), gathered)
+    results = [half.result for half in halves]
+    del halves
+    rated = _join_rated([result.rated for result in results])
+    inputs = _join_inputs([result.inputs or {} for result in results])
+    result = run.result(rated, gathered)
     in_row_order = result.failure_cases.sort_values("row", kind="stable")
-    return replace(
-        result,
-        failure_cases=in_row_order.reset_index(drop=True),
-        inputs=_concat_inputs([half.result for half in halves]),
-    )
+    return replace(result, failure_cases=in_row_order.reset_index(drop=True), inputs=inputs)
 
 
-def _concat_inputs(results: list[RerateResult]) -> dict[str, Any]:
-    """The engine inputs of the halves' rated employers, in rated order."""
-    first = results[0].inputs or {}
+def _join_rated(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """The halves' rated frames one after the other, column by column (each half's column
+    dropped once joined); ``reasons`` categories in order of first appearance."""
+    filled = [frame for frame in frames if len(frame)]
+    if len(filled) <= 1:  # an empty half's columns may have other dtypes: not joined
+        return (filled or frames)[0].reset_index(drop=True)
+    frames = filled
+    names = list(frames[0].columns)
+    columns: dict[str, Any] = {}
+    for name in names:
+        parts = [frame.pop(name) for frame in frames]
+        if name == "reasons":
+            columns[name] = pd.api.types.union_categoricals(parts)
+        else:
+            columns[name] = pd.concat(parts, ignore_index=True)
+        del parts
+    return pd.DataFrame(columns, copy=False)
+
+
+def _join_inputs(inputs: list[dict[str, Any]]) -> dict[str, Any]:
+    """The engine inputs of the halves' rated employers, in rated order (each half's
+    arrays dropped once joined)."""
     out: dict[str, Any] = {}
-    for name, value in first.items():
+    for name, value in list(inputs[0].items()):
         if isinstance(value, np.ndarray):
-            out[name] = np.concatenate([(r.inputs or {})[name] for r in results])
+            parts = [half.pop(name) for half in inputs]
+            filled = [part for part in parts if len(part)] or parts[:1]
+            out[name] = np.concatenate(filled) if len(filled) > 1 else filled[0]
         else:  # parameters and batch figures: the same in every half
             out[name] = value
     return out
