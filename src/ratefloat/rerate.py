@@ -230,7 +230,7 @@ def prepare(
     )
     if classified is not None:
         _merge_classification_rejects(validated, classified.rejects)
-    n = len(validated.employer_ids)
+    n = validated.n_employers
     year_rows = validated.year_rows
     span = window_years(as_of_date, table.window)
     how = _aggregations(table, validated.columns, extra_specs)
@@ -313,7 +313,7 @@ def evaluate_rules(
             f"{prepared.table.id!r}: {problem}; prepare the extract for it"
         )
     validated, counts = prepared.validated, prepared.counts
-    n = len(validated.employer_ids)
+    n = validated.n_employers
     current = {name: value for name, value in prepared.current.items() if name != "insured_months"}
     env: dict[str, Any] = dict(prepared.current)
     env["base_rate"] = _base_rates(table, env["risk_class"], prepared.as_of)
@@ -352,7 +352,7 @@ def evaluate_rules(
     failures = pd.concat([validated.failures, rejects_by_rule], ignore_index=True)
     rejected = validated.rejected.copy()
     if len(rejects_by_rule):
-        rejected[_positions(validated.employer_ids, rejects_by_rule["employer_id"])] = True
+        rejected[_positions(validated, rejects_by_rule["employer_id"])] = True
     rated = np.flatnonzero(~rejected)
 
     wanted = _engine_inputs(table, env)
@@ -804,14 +804,13 @@ def _rule_rejects(
     table: RuleTable, env: Mapping[str, Any], validated: Any, counts: np.ndarray
 ) -> pd.DataFrame:
     """Employers that passed validation but cannot be rated under this table."""
-    ids = validated.employer_ids
     alive = ~validated.rejected
     frames = []
     no_data = alive & (counts == 0)
     if no_data.any():
         frames.append(
             reject_frame(
-                ids[no_data],
+                validated.ids_at(no_data),
                 RejectReason.NO_DATA_IN_WINDOW,
                 "year",
                 validated.columns["year"][_first_rows(validated.codes, no_data)].astype(np.int64),
@@ -826,7 +825,7 @@ def _rule_rejects(
         if missing.any():
             frames.append(
                 reject_frame(
-                    ids[missing],
+                    validated.ids_at(missing),
                     RejectReason.MISSING_VALUE,
                     "current_grade",
                     current[missing],
@@ -845,7 +844,7 @@ def _rule_rejects(
         if off.any():
             frames.append(
                 reject_frame(
-                    ids[off],
+                    validated.ids_at(off),
                     RejectReason.GRADE_NOT_ON_LADDER,
                     "current_grade",
                     current[off],
@@ -859,7 +858,7 @@ def _rule_rejects(
         if np.any(missing):
             frames.append(
                 reject_frame(
-                    ids[missing],
+                    validated.ids_at(missing),
                     RejectReason.MISSING_CURRENT_RATE,
                     "current_rate",
                     np.full(int(np.sum(missing)), "", dtype=object),
@@ -881,8 +880,16 @@ def _first_rows(codes: np.ndarray, employer_mask: np.ndarray) -> np.ndarray:
     return first[employer_mask]
 
 
-def _positions(employer_ids: np.ndarray, wanted: pd.Series) -> np.ndarray:
-    return np.searchsorted(employer_ids, wanted.to_numpy(dtype=object))
+def _positions(validated: Any, wanted: pd.Series) -> np.ndarray:
+    """The employer codes of the ids ``wanted`` (all present in the extract)."""
+    texts = wanted.to_numpy(dtype=object)
+    if validated.employer_texts is None:  # only Arrow holds the ids: look them up there
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        found = pc.index_in(pa.array(texts, type=pa.string()), validated.employer_ids_arrow)
+        return found.to_numpy(zero_copy_only=False).astype(np.int64)
+    return np.searchsorted(validated.employer_ids, texts)
 
 
 def _in_row_order(failures: pd.DataFrame) -> pd.DataFrame:

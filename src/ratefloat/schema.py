@@ -343,14 +343,54 @@ class YearRows:
         return self._rows.get(year, (empty, empty))
 
 
+class _DistinctIds:
+    """``employer_ids`` of a class holding them as Arrow text (``_arrow_ids``) and turning
+    them into Python strings (``employer_texts``) only when all of them are asked for:
+    a million Python strings cost time under the GIL and memory."""
+
+    employer_texts: np.ndarray | None
+
+    def _arrow_ids(self) -> Any:  # pragma: no cover - interface
+        raise NotImplementedError
+
+    @property
+    def employer_ids(self) -> np.ndarray:
+        """The distinct employer ids, sorted by code point (position = employer code)."""
+        if self.employer_texts is None:
+            texts = self._arrow_ids().to_numpy(zero_copy_only=False).astype(object, copy=False)
+            object.__setattr__(self, "employer_texts", texts)
+        return self.employer_texts
+
+    @property
+    def n_employers(self) -> int:
+        """How many distinct employer ids."""
+        if self.employer_texts is not None:
+            return len(self.employer_texts)
+        return len(self._arrow_ids())
+
+    def ids_at(self, positions: np.ndarray) -> np.ndarray:
+        """The ids at ``positions`` (employer codes, or a mask over the employers)."""
+        if self.employer_texts is not None:
+            return self.employer_texts[positions]
+        import pyarrow as pa
+
+        positions = np.asarray(positions)
+        if positions.dtype == bool:
+            positions = np.flatnonzero(positions)
+        chosen = self._arrow_ids().take(pa.array(positions, type=pa.int64()))
+        return chosen.to_numpy(zero_copy_only=False).astype(object, copy=False)
+
+
 @dataclass
-class ValidatedExtract:
+class ValidatedExtract(_DistinctIds):
     """The clean columns of an extract and the failure cases found.
 
     Attributes
     ----------
-    employer_ids:
-        The distinct employer ids, sorted (position = employer code).
+    employer_texts:
+        The distinct employer ids, sorted (position = employer code), or None while they
+        are only held as Arrow text (``employer_ids_arrow``); read them as
+        ``employer_ids``, or some of them with ``ids_at``.
     codes:
         For every input row, the position of its employer in ``employer_ids``; -1 for
         rows without an employer id.
@@ -369,7 +409,7 @@ class ValidatedExtract:
         (see :func:`ratefloat.ids.count_lookalike_ids`).
     """
 
-    employer_ids: np.ndarray
+    employer_texts: np.ndarray | None
     codes: np.ndarray
     columns: dict[str, np.ndarray]
     failures: pd.DataFrame
@@ -378,6 +418,9 @@ class ValidatedExtract:
     lookalike_ids: int = 0
     #: ``employer_ids`` as a pyarrow string array, when the ids were coded in Arrow.
     employer_ids_arrow: Any = None
+
+    def _arrow_ids(self) -> Any:
+        return self.employer_ids_arrow
 
 
 def validate_extract(
@@ -432,7 +475,7 @@ def validate_extract(
     row_labels = np.arange(n_rows, dtype=np.int64)
 
     ids = employer_codes(frame["employer_id"])
-    codes, employer_ids = ids.codes, ids.employer_ids
+    codes = ids.codes
     present = codes >= 0
     for reason, mask, message in (
         (
@@ -471,7 +514,7 @@ def validate_extract(
             if mask.any():
                 failures.append(
                     reject_frame(
-                        employer_ids[codes[mask]],
+                        ids.ids_at(codes[mask]),
                         reason,
                         name,
                         frame[name].to_numpy()[mask],
@@ -488,7 +531,7 @@ def validate_extract(
             listed = ", ".join(str(int(c)) for c in classes)
             failures.append(
                 reject_frame(
-                    employer_ids[codes[unknown]],
+                    ids.ids_at(codes[unknown]),
                     RejectReason.UNKNOWN_CLASS,
                     "risk_class",
                     frame["risk_class"].to_numpy()[unknown],
@@ -497,12 +540,12 @@ def validate_extract(
                 )
             )
 
-    year_rows = YearRows(codes, columns["year"], len(employer_ids))
+    year_rows = YearRows(codes, columns["year"], ids.n_employers)
     duplicate = _duplicate_years(year_rows, len(codes))
     if duplicate.any():
         failures.append(
             reject_frame(
-                employer_ids[codes[duplicate]],
+                ids.ids_at(codes[duplicate]),
                 RejectReason.DUPLICATE_EMPLOYER_YEAR,
                 "year",
                 frame["year"].to_numpy()[duplicate],
@@ -512,13 +555,13 @@ def validate_extract(
         )
 
     failure_frame = pd.concat(failures, ignore_index=True) if failures else empty_rejects()
-    rejected = np.zeros(len(employer_ids), dtype=bool)
+    rejected = np.zeros(ids.n_employers, dtype=bool)
     if len(failure_frame):
         bad_rows = failure_frame["row"].to_numpy()
         bad_codes = codes[bad_rows]
         rejected[bad_codes[bad_codes >= 0]] = True
     return ValidatedExtract(
-        employer_ids,
+        ids.employer_texts,
         codes,
         columns,
         failure_frame,
@@ -798,15 +841,19 @@ def _text(series: pd.Series) -> pd.Series:
 
 
 @dataclass(frozen=True)
-class EmployerCodes:
+class EmployerCodes(_DistinctIds):
     """Each input row's employer, after :func:`~ratefloat.ids.normalise_employer_ids`."""
 
     codes: np.ndarray  #: per row, the position in ``employer_ids``; -1 without a usable id
-    employer_ids: np.ndarray  #: distinct normalised ids, sorted by code point
+    #: distinct normalised ids, sorted by code point; None while only ``arrow`` holds them
+    employer_texts: np.ndarray | None
     missing: np.ndarray  #: per row: no id (a missing marker or only whitespace)
     invalid: np.ndarray  #: per row: a value that cannot be an id
     lookalikes: int  #: distinct ids equal to another one up to width, case and spaces
     arrow: Any = None  #: ``employer_ids`` as a pyarrow string array, when built
+
+    def _arrow_ids(self) -> Any:
+        return self.arrow
 
 
 def employer_codes(ids: pd.Series) -> EmployerCodes:
@@ -953,16 +1000,9 @@ def _clean_codes(codes: np.ndarray, distinct: Any, in_order: bool = False) -> Em
         rank = np.empty(len(order), dtype=np.int64)
         rank[order] = np.arange(len(order))
         ordered, renumbered = distinct.take(order), rank[codes]
-    employer_ids = ordered.to_numpy(zero_copy_only=False).astype(object, copy=False)
     none = np.zeros(len(codes), dtype=bool)
-    return EmployerCodes(
-        renumbered,
-        employer_ids,
-        none,
-        none.copy(),
-        count_lookalike_ids(employer_ids, ordered),
-        ordered,
-    )
+    lookalikes = count_lookalike_ids(None, ordered)
+    return EmployerCodes(renumbered, None, none, none.copy(), lookalikes, ordered)
 
 
 def _integer_codes(values: np.ndarray) -> EmployerCodes:

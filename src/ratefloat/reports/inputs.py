@@ -353,6 +353,6 @@ def insured_persons(extract: pd.DataFrame, year: int) -> tuple[pd.DataFrame, pd.
     usable = (codes >= 0) & ~validated.rejected[np.maximum(codes, 0)]
     persons = round_half_up(validated.columns["avg_insured"][usable], 0)
     insured = pd.DataFrame(
-        {"employer_id": validated.employer_ids[codes[usable]], "insured": persons.astype(np.int64)}
+        {"employer_id": validated.ids_at(codes[usable]), "insured": persons.astype(np.int64)}
     )
     return insured, failures
