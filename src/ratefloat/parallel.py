@@ -188,33 +188,50 @@ def _combine(run: _Run, halves: list[_Rated]) -> RerateResult:
 
 
 def _join_rated(frames: list[pd.DataFrame]) -> pd.DataFrame:
-    """The halves' rated frames one after the other, column by column (each half's column
-    dropped once joined); ``reasons`` categories in order of first appearance."""
+    """The halves' rated frames one after the other; ``reasons`` categories in order of
+    first appearance."""
     filled = [frame for frame in frames if len(frame)]
     if len(filled) <= 1:  # an empty half's columns may have other dtypes: not joined
         return (filled or frames)[0].reset_index(drop=True)
-    frames = filled
-    names = list(frames[0].columns)
-    columns: dict[str, Any] = {}
-    for name in names:
-        parts = [frame.pop(name) for frame in frames]
+    names = list(filled[0].columns)
+    parts = {name: [frame.pop(name) for frame in filled] for name in names}
+
+    def join(name: str, columns: list[pd.Series]) -> Any:
         if name == "reasons":
-            columns[name] = pd.api.types.union_categoricals(parts)
-        else:
-            columns[name] = pd.concat(parts, ignore_index=True)
-        del parts
-    return pd.DataFrame(columns, copy=False)
+            return pd.api.types.union_categoricals(columns)
+        return pd.concat(columns, ignore_index=True)
+
+    return pd.DataFrame(_join_on_threads(parts, join), copy=False)
 
 
 def _join_inputs(inputs: list[dict[str, Any]]) -> dict[str, Any]:
-    """The engine inputs of the halves' rated employers, in rated order (each half's
-    arrays dropped once joined)."""
+    """The engine inputs of the halves' rated employers, in rated order."""
+    order = list(inputs[0])
     out: dict[str, Any] = {}
+    parts: dict[str, list[np.ndarray]] = {}
     for name, value in list(inputs[0].items()):
         if isinstance(value, np.ndarray):
-            parts = [half.pop(name) for half in inputs]
-            filled = [part for part in parts if len(part)] or parts[:1]
-            out[name] = np.concatenate(filled) if len(filled) > 1 else filled[0]
+            arrays = [half.pop(name) for half in inputs]
+            parts[name] = [array for array in arrays if len(array)] or arrays[:1]
         else:  # parameters and batch figures: the same in every half
             out[name] = value
-    return out
+
+    def join(name: str, arrays: list[np.ndarray]) -> np.ndarray:
+        return np.concatenate(arrays) if len(arrays) > 1 else arrays[0]
+
+    joined = _join_on_threads(parts, join)
+    out.update(joined)
+    return {name: out[name] for name in order}
+
+
+def _join_on_threads(parts: dict[str, list[Any]], join: Any) -> dict[str, Any]:
+    """``join(name, pieces)`` for every name, on two threads (the copies release the GIL);
+    each name's pieces are dropped as soon as they are joined, so the halves and the
+    whole are not all held at once."""
+    names = list(parts)
+
+    def one(name: str) -> Any:
+        return join(name, parts.pop(name))
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        return dict(zip(names, pool.map(one, names), strict=True))

@@ -85,7 +85,7 @@ def aggregate_window(
     counts = np.zeros(n, dtype=np.int64)
     blocks = list(_blocks(year_rows, first, last))
     for _, block_codes in blocks:
-        counts[block_codes] += 1
+        counts += np.bincount(block_codes, minlength=n)  # faster than a scatter of ones
 
     # Year by year in calendar order, in blocks of rows: an employer has one row per year,
     # so each block touches an employer at most once and in-place scatters are exact, and
