@@ -176,3 +176,19 @@ def test_errors_come_from_the_single_run():
 def test_threads_must_be_a_positive_integer(threads):
     with pytest.raises(ParameterError, match="threads"):
         ratefloat.rerate(ratefloat.load_example(), "cn-jiangsu-2023", AS_OF, threads=threads)
+
+
+def test_classification_in_both_halves():
+    """Classes derived from industry codes (人社部发〔2015〕71号 annex) in each half, an
+    unknown code rejecting its employer, as in one piece."""
+    extract = synth.employer_years(600, years=(2021, 2022), seed=8)
+    extract["employer_id"] = extract["employer_id"].astype(TEXT)
+    codes = np.array(["06", "65", "47", "99", None], dtype=object)
+    extract["industry_code"] = codes[extract["employer_id"].str[1:].astype(int) % 5]
+    extract = extract.drop(columns="risk_class").sample(frac=1.0, random_state=8)
+    kwargs = {"classification": "cn-mohrss-2015"}
+    one = ratefloat.rerate(extract, "cn-qingdao-2017", "2023-01-01", threads=1, **kwargs)
+    two = halves(extract, "cn-qingdao-2017", "2023-01-01", **kwargs)
+    assert_identical(one, two)
+    assert {"UNKNOWN_INDUSTRY", "MISSING_VALUE"} & set(two.rejects["reason"])
+    assert set(two.rated["risk_class"]) == {1, 6, 8}

@@ -65,7 +65,8 @@ def rerate_in_halves(
         return None
     try:
         run = _Run.of(rules, as_of, params, classification, outside_effective_dates)
-        halves = split_by_employer(extract, run.columns())
+        read = [n for n in run.columns() if n != "industry_code" or classification is not None]
+        halves = split_by_employer(extract, read)
         if halves is None:
             return None
         with ThreadPoolExecutor(max_workers=2) as pool:
