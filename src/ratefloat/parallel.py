@@ -177,7 +177,7 @@ def _combine(run: _Run, halves: list[_Rated]) -> RerateResult:
     for half in halves:
         gathered.add(half.result)
     # Look-alike ids may sit in different halves: count them over all ids at once.
-    everyone = pa.concat_arrays([half.employer_ids for half in halves])
+    everyone = pa.concat_arrays([half.employer_ids.cast(pa.large_string()) for half in halves])
     gathered.warnings["lookalike_ids"] = count_lookalike_ids(None, everyone)
     results = [half.result for half in halves]
     del halves

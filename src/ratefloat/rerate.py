@@ -887,7 +887,8 @@ def _positions(validated: Any, wanted: pd.Series) -> np.ndarray:
         import pyarrow as pa
         import pyarrow.compute as pc
 
-        found = pc.index_in(pa.array(texts, type=pa.string()), validated.employer_ids_arrow)
+        known = validated.employer_ids_arrow
+        found = pc.index_in(pa.array(texts, type=known.type), known)
         return found.to_numpy(zero_copy_only=False).astype(np.int64)
     return np.searchsorted(validated.employer_ids, texts)
 

@@ -967,17 +967,26 @@ def _sorted_arrow_codes(values: Any) -> EmployerCodes | None:
 
     if not (pa.types.is_string(chunked.type) or pa.types.is_large_string(chunked.type)):
         return None
-    before, after = chunked.slice(0, len(chunked) - 1), chunked.slice(1)
-    if not pc.all(pc.greater_equal(after, before)).as_py():
+    head = chunked.slice(0, _SORTED_PROBE + 1)
+    if not pc.all(pc.greater_equal(head.slice(1), head.slice(0, len(head) - 1))).as_py():
+        return None  # most unsorted extracts are found out here, before a full scan
+    text = chunked.combine_chunks()  # aligned slices compare without re-chunking
+    before, after = text.slice(0, len(text) - 1), text.slice(1)
+    change = pc.not_equal(after, before)
+    # Sorted exactly when every change of id goes up: compare the changes only.
+    if not pc.all(pc.greater(after.filter(change), before.filter(change))).as_py():
         return None
-    change = pc.not_equal(after, before).to_numpy(zero_copy_only=False)
-    starts = np.flatnonzero(change) + 1
-    distinct = chunked.take(pa.array(np.concatenate(([0], starts)))).combine_chunks()
+    starts = np.flatnonzero(change.to_numpy(zero_copy_only=False)) + 1
+    distinct = text.take(pa.array(np.concatenate(([0], starts))))
     if not _clean_distinct(distinct):
         return None
     codes = np.zeros(len(chunked), dtype=np.int64)
     codes[starts] = 1
     return _clean_codes(np.cumsum(codes), distinct, in_order=True)
+
+
+#: Pairs of neighbouring ids compared first, to find an unsorted extract cheaply.
+_SORTED_PROBE = 4096
 
 
 def _clean_distinct(distinct: Any) -> bool:

@@ -156,12 +156,28 @@ def months_between(start_days: np.ndarray, as_of: dt.date) -> np.ndarray:
     A month counts once the same day of the month is reached: 2023-01-15 → 2025-01-15 is
     24 months, → 2025-01-14 is 23. NaN stays NaN.
     """
-    if len(start_days) > _BLOCK:
-        out = np.empty(len(start_days))
-        for start in range(0, len(start_days), _BLOCK):
-            out[start : start + _BLOCK] = months_between(start_days[start : start + _BLOCK], as_of)
-        return out
     valid = ~np.isnan(start_days)
+    if len(start_days) <= _BLOCK or not valid.any():
+        return _whole_months(start_days, valid, as_of)
+    first, last = np.nanmin(start_days), np.nanmax(start_days)
+    if last - first < len(start_days) // 2:
+        # Many employers, fewer distinct days: the months of every day in the range,
+        # looked up (start dates are whole days).
+        table = _months_in_blocks(np.arange(first, last + 1), as_of)
+        at = np.where(valid, start_days - first, 0).astype(np.int64)
+        return np.where(valid, table[at], np.nan)
+    return _months_in_blocks(start_days, as_of)
+
+
+def _months_in_blocks(start_days: np.ndarray, as_of: dt.date) -> np.ndarray:
+    out = np.empty(len(start_days))
+    for start in range(0, len(start_days), _BLOCK):
+        block = start_days[start : start + _BLOCK]
+        out[start : start + _BLOCK] = _whole_months(block, ~np.isnan(block), as_of)
+    return out
+
+
+def _whole_months(start_days: np.ndarray, valid: np.ndarray, as_of: dt.date) -> np.ndarray:
     year, month, day = _civil_from_days(np.where(valid, start_days, 0).astype(np.int64))
     whole = (as_of.year - year) * 12 + (as_of.month - month) - (as_of.day < day)
     return np.where(valid, whole.astype(np.float64), np.nan)
