@@ -197,7 +197,8 @@ def test_memory_limit_sets_the_number_of_partitions(tmp_path, monkeypatch):
     run = rerate_to_files(
         path, tmp_path / "r.parquet", tmp_path / "x.parquet", as_of=AS_OF, memory_limit=limit
     )
-    assert run.partitions == math.ceil(len(extract) / 1_000) == partitions_for(len(extract), limit)
+    expected = math.ceil(len(extract) * partitioned.RANGES_AT_ONCE / 1_000)
+    assert run.partitions == expected == partitions_for(len(extract), limit)
     expected = ratefloat.rerate(read_extract(path, columns_read("cn-jiangsu-2023")), as_of=AS_OF)
     write_frame(expected.rated, tmp_path / "a.parquet", expected.provenance())
     assert filecmp.cmp(tmp_path / "a.parquet", tmp_path / "r.parquet", shallow=False)

@@ -14,8 +14,9 @@ in-memory run::
     write   rated employers partition after partition, in row groups of the same size as
             one write of the whole frame, so the files are byte-identical to it
 
-Only one partition is in memory at a time; rejects (one row per rejected employer) are
-held until the end. The number of partitions follows from a memory limit.
+Two partitions are rated at once, on two threads, and only they are in memory; rejects
+(one row per rejected employer) are held until the end. The number of partitions follows
+from a memory limit.
 """
 
 from __future__ import annotations
@@ -26,7 +27,9 @@ import pickle
 import re
 import shutil
 import tempfile
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -65,6 +68,8 @@ __all__ = [
 BYTES_PER_ROW = 1000
 #: Memory a run needs besides its partition: the interpreter, numpy, pandas and pyarrow.
 BASELINE_BYTES = 400 * 2**20
+#: Employer ranges rated at once, on as many threads.
+RANGES_AT_ONCE = 2
 #: Rows read from the file at a time.
 BATCH_ROWS = 1 << 16
 #: The row number column carried through the spill files.
@@ -101,14 +106,15 @@ def parse_memory(text: str | int) -> int:
 
 
 def partitions_for(rows: int, memory_limit: int) -> int:
-    """How many employer ranges keep one partition's run within ``memory_limit`` bytes."""
+    """How many employer ranges keep the runs of :data:`RANGES_AT_ONCE` partitions at once
+    within ``memory_limit`` bytes."""
     budget = memory_limit - BASELINE_BYTES
     if budget < 64 * 2**20:
         raise ParameterError(
             f"a memory limit of {memory_limit / 2**20:.0f} MiB leaves no room to rate: "
             f"allow at least {(BASELINE_BYTES + 64 * 2**20) / 2**20:.0f} MiB"
         )
-    return max(1, math.ceil(rows * BYTES_PER_ROW / budget))
+    return max(1, math.ceil(rows * BYTES_PER_ROW * RANGES_AT_ONCE / budget))
 
 
 # -- the public entry points -----------------------------------------------------------
@@ -208,7 +214,7 @@ def rerate_to_files(
     The files are byte-identical to writing ``rerate(read_extract(extract), ...)`` with
     :func:`ratefloat.io.write_frame` (and the provenance as metadata); see
     :func:`rerate_partitioned` for the parameters. Rated employers are spilled to disk per
-    partition and written at the end, so memory holds one partition at a time.
+    partition and written at the end, so memory holds the partitions being rated only.
     """
     run = _Run.of(rules, as_of, params, classification, outside_effective_dates)
     read = {"encoding": encoding, "mapping": mapping}
@@ -302,9 +308,29 @@ class _Run:
         totals: dict[str, AreaSums] | None = None
         if needs_area_totals(self.table):
             totals = add_all_area_sums(self.area_sums(parts.frame(index)[0]) for index in filled)
-        for index in filled:
-            yield self.rate_part(*parts.frame(index), totals)
-            release_memory()
+        at_once = min(RANGES_AT_ONCE, len(filled))
+        if at_once < 2:
+            for index in filled:
+                yield self.rate_part(*parts.frame(index), totals)
+                release_memory()
+            return
+        # Ranges are rated on threads (numpy and Arrow release the GIL for most of the
+        # work), at most ``at_once`` in flight, and handed on in order.
+        with ThreadPoolExecutor(max_workers=at_once) as pool:
+            pending: deque[Future[RerateResult]] = deque()
+            for index in filled:
+                pending.append(pool.submit(self.load_and_rate, parts, index, totals))
+                if len(pending) == at_once:
+                    yield pending.popleft().result()
+                    release_memory()
+            while pending:
+                yield pending.popleft().result()
+                release_memory()
+
+    def load_and_rate(
+        self, parts: _Partitions, index: int, totals: dict[str, AreaSums] | None
+    ) -> RerateResult:
+        return self.rate_part(*parts.frame(index), totals)
 
     def area_sums(self, frame: pd.DataFrame) -> dict[str, AreaSums]:
         """Pass 1 over one partition."""
