@@ -163,3 +163,55 @@ def test_rated_frame_is_the_same_for_integer_and_categorical_ids(n, seed, storag
     pd.testing.assert_frame_equal(result.rejects, expected.rejects)
     pd.testing.assert_frame_equal(result.failure_cases, expected.failure_cases)
     assert result.rated.to_csv(index=False) == expected.rated.to_csv(index=False)
+
+
+# Ids of one byte width code through integer keys (ratefloat.fixed_width) when the column
+# ranges fit in 64 bits: letters of both cases (look-alikes), spaces at the ends (to be
+# stripped: the general path), digit codes up to 25 wide (from 20 digits the keys would
+# overflow: the general path again).
+@st.composite
+def _one_width_ids(draw: st.DrawFn) -> list[str]:
+    alphabet = draw(st.sampled_from(["aAeE01", "0123456789", "AB 1\u3000", "E0123456789"]))
+    width = draw(st.integers(1, 25))
+    ids = draw(
+        st.lists(
+            st.text(alphabet=alphabet, min_size=width, max_size=width), min_size=2, max_size=60
+        )
+    )
+    return ids + [i.swapcase() for i in draw(st.lists(st.sampled_from(ids), max_size=3))]
+
+
+@given(_one_width_ids(), st.randoms(use_true_random=False))
+def test_one_width_ids_code_like_object_ids(ids, random):
+    random.shuffle(ids)
+    general = employer_codes(pd.Series(ids, dtype=object))
+    _same(employer_codes(pd.Series(ids, dtype="str")), general)
+
+
+@given(_one_width_ids())
+def test_fixed_width_column_ranges_tell_the_truth(ids):
+    import pyarrow as pa
+
+    from ratefloat.fixed_width import fixed_width_keys
+    from ratefloat.ids import count_lookalike_ids
+
+    texts = pa.array(ids, type=pa.string())
+    fixed = fixed_width_keys(texts)
+    encoded = [i.encode() for i in ids]
+    if len({len(i) for i in encoded}) > 1:
+        assert fixed is None
+        return
+    span = 1
+    for column in zip(*encoded, strict=True):
+        span *= max(column) - min(column) + 1
+    assert (fixed is None) == (span > 2**64)
+    if fixed is None:
+        return
+    order = sorted(range(len(ids)), key=lambda k: ids[k].encode())
+    keys = fixed.keys.tolist()
+    assert all(keys[a] <= keys[b] for a, b in zip(order, order[1:], strict=False))  # byte order
+    assert all((keys[a] == keys[b]) == (ids[a] == ids[b]) for a in order for b in order)
+    printable = all(0x21 <= i.encode()[k] <= 0x7E for i in ids for k in (0, -1))
+    assert fixed.trimmed == printable
+    if not fixed.may_fold:
+        assert count_lookalike_ids(np.array(sorted(set(ids)), dtype=object)) == 0

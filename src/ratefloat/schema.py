@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import RejectReason, SchemaError, display_text, empty_rejects, reject_frame
+from .fixed_width import FixedWidthKeys, fixed_width_keys
 from .ids import WHITESPACE, count_lookalike_ids, normalise_employer_ids
 
 __all__ = [
@@ -948,11 +949,32 @@ def _arrow_codes(values: Any) -> EmployerCodes | None:
 
     if not (pa.types.is_string(chunked.type) or pa.types.is_large_string(chunked.type)):
         return None
-    encoded = pc.dictionary_encode(chunked.combine_chunks())
+    text = chunked.combine_chunks()
+    fixed = fixed_width_keys(text)
+    if fixed is not None and fixed.trimmed:
+        return _fixed_width_codes(text, fixed)
+    encoded = pc.dictionary_encode(text)
     distinct = encoded.dictionary
     if not _clean_distinct(distinct):
         return None
     return _clean_codes(encoded.indices.to_numpy(), distinct)
+
+
+def _fixed_width_codes(text: Any, fixed: FixedWidthKeys) -> EmployerCodes:
+    """Codes of clean Arrow text ids of one width, from their integer keys: the integers
+    are hashed and the distinct ones sorted, no string is compared."""
+    import pyarrow as pa
+
+    codes, uniques = pd.factorize(fixed.keys)  # codes in order of first appearance
+    seen = np.maximum.accumulate(codes)
+    first_rows = np.flatnonzero(np.concatenate(([True], seen[1:] > seen[:-1])))
+    order = np.argsort(uniques)  # distinct keys: any sort gives the one order
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    distinct = text.take(pa.array(first_rows[order]))
+    lookalikes = count_lookalike_ids(None, distinct) if fixed.may_fold else 0
+    none = np.zeros(len(codes), dtype=bool)
+    return EmployerCodes(rank[codes], None, none, none.copy(), lookalikes, distinct)
 
 
 def _sorted_arrow_codes(values: Any) -> EmployerCodes | None:
@@ -1097,26 +1119,17 @@ def _argsort_text(texts: np.ndarray) -> np.ndarray:
 
 
 def _argsort_arrow_text(texts: Any) -> np.ndarray:
-    """Order of a pyarrow string array by code point (UTF-8 byte order).
+    """Order of a pyarrow array of *distinct* strings by code point (UTF-8 byte order).
 
-    Ids of one width up to 8 bytes (the usual case: fixed-format codes) are sorted as
-    big-endian unsigned integers, about twice as fast as Arrow's string sort (longer ones
-    would need a multi-key sort, which is not faster).
+    Ids of one width (the usual case: fixed-format codes) are sorted by their integer keys
+    (:mod:`ratefloat.fixed_width`), several times faster than Arrow's string sort.
     """
-    import pyarrow as pa
     import pyarrow.compute as pc
 
-    lengths = pc.binary_length(texts)
-    shortest, longest = (v.as_py() for v in pc.min_max(lengths).values())
-    if texts.null_count or not shortest or shortest != longest or longest > 8:
+    fixed = fixed_width_keys(texts)
+    if fixed is None:
         return pc.sort_indices(texts).to_numpy()
-    large = pa.types.is_large_string(texts.type) or pa.types.is_large_binary(texts.type)
-    offsets = np.frombuffer(texts.buffers()[1], dtype=np.int64 if large else np.int32)
-    start = int(offsets[texts.offset])
-    data = np.frombuffer(texts.buffers()[2], dtype=np.uint8)[start : start + shortest * len(texts)]
-    padded = np.zeros((len(texts), 8), dtype=np.uint8)
-    padded[:, :shortest] = data.reshape(len(texts), shortest)
-    return np.argsort(padded.view(">u8")[:, 0].astype(np.uint64), kind="stable")
+    return np.argsort(fixed.keys)  # distinct keys: any sort gives the one order
 
 
 def _missing_text(series: pd.Series) -> np.ndarray:
