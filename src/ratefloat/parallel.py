@@ -110,8 +110,8 @@ def split_by_employer(extract: pd.DataFrame, columns: list[str]) -> list[Half] |
 
 
 def _text_keys(ids: pd.Series) -> Any:
-    """The ids as one Arrow string array when it equals their normal text (see the module
-    docs), else None."""
+    """The ids as Arrow text when that is their normal text (see the module docs), else
+    None."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -122,17 +122,26 @@ def _text_keys(ids: pd.Series) -> Any:
         return None
     if not (pa.types.is_string(chunked.type) or pa.types.is_large_string(chunked.type)):
         return None
-    text = chunked.combine_chunks()
+    if not all(_ends_printable(chunk) for chunk in chunked.chunks):
+        return None
+    return chunked
+
+
+def _ends_printable(text: Any) -> bool:
+    """Whether every value of an Arrow string array starts and ends with a printable ASCII
+    character: none is empty (a missing id) and none has whitespace to strip."""
+    import pyarrow as pa
+
+    if not len(text):
+        return True
     large = pa.types.is_large_string(text.type)
     offsets = np.frombuffer(text.buffers()[1], dtype=np.int64 if large else np.int32)
     offsets = offsets[text.offset : text.offset + len(text) + 1]
     if (np.diff(offsets) <= 0).any():
-        return None  # an empty id: missing, rejected by the single run's rules
+        return False
     data = np.frombuffer(text.buffers()[2], dtype=np.uint8)
     ends = np.concatenate((data[offsets[:-1]], data[offsets[1:] - 1]))
-    if ((ends < 0x21) | (ends > 0x7E)).any():
-        return None  # whitespace (or a non-ASCII character) at an end: to be normalised
-    return text
+    return not ((ends < 0x21) | (ends > 0x7E)).any()
 
 
 def _area_sums(run: _Run, frame: pd.DataFrame) -> dict[str, AreaSums]:
@@ -178,11 +187,13 @@ def _combine(run: _Run, halves: list[_Rated]) -> RerateResult:
         gathered.add(half.result)
     # Look-alike ids may sit in different halves: count them over all ids at once.
     everyone = pa.concat_arrays([half.employer_ids.cast(pa.large_string()) for half in halves])
-    gathered.warnings["lookalike_ids"] = count_lookalike_ids(None, everyone)
     results = [half.result for half in halves]
     del halves
-    rated = _join_rated([result.rated for result in results])
-    inputs = _join_inputs([result.inputs or {} for result in results])
+    with ThreadPoolExecutor(max_workers=1) as aside:
+        lookalikes = aside.submit(count_lookalike_ids, None, everyone)
+        rated = _join_rated([result.rated for result in results])
+        inputs = _join_inputs([result.inputs or {} for result in results])
+        gathered.warnings["lookalike_ids"] = lookalikes.result()
     result = run.result(rated, gathered)
     in_row_order = result.failure_cases.sort_values("row", kind="stable")
     return replace(result, failure_cases=in_row_order.reset_index(drop=True), inputs=inputs)
