@@ -31,6 +31,7 @@ class FixedWidthKeys:
     keys: np.ndarray  #: uint64, one per id, ordered as the ids
     lows: np.ndarray  #: smallest byte of each column
     highs: np.ndarray  #: largest byte of each column
+    span: int  #: how many keys the column ranges allow: every key is below it
 
     @property
     def width(self) -> int:
@@ -90,4 +91,4 @@ def fixed_width_keys(texts: Any) -> FixedWidthKeys | None:
             continue
         keys *= np.uint64(high - low + 1)
         keys += column - np.uint8(low)
-    return FixedWidthKeys(keys, lows, highs)
+    return FixedWidthKeys(keys, lows, highs, span)

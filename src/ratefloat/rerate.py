@@ -791,13 +791,13 @@ def _uses_previous(table: RuleTable) -> bool:
 
 
 def _base_rates(table: RuleTable, risk_class: np.ndarray, as_of: dt.date) -> np.ndarray:
-    lookup = np.full(max(table.classes) + 1, np.nan)
+    lookup = np.full(max(table.classes) + 2, np.nan)  # the last slot: unknown classes
     for number, rate in table.base_rates_on(as_of).items():
         lookup[number] = rate
-    known = ~np.isnan(risk_class) & (risk_class >= 0) & (risk_class < len(lookup))
-    out = np.full(len(risk_class), np.nan)
-    out[known] = lookup[risk_class[known].astype(np.int64)]
-    return out
+    unknown = len(lookup) - 1
+    with np.errstate(invalid="ignore"):
+        known = (risk_class >= 0) & (risk_class < unknown)  # False for NaN
+    return lookup[np.where(known, risk_class, unknown).astype(np.int64)]
 
 
 def _rule_rejects(
