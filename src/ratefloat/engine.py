@@ -160,26 +160,33 @@ def evaluate(
         }
         return _evaluate_block(table, sliced, risk_class[start:stop], as_of)
 
+    # Each block's arrays are copied into the whole as soon as it is done (while the other
+    # threads go on), then dropped: no concatenation of all the blocks at the end.
+    whole: dict[str, np.ndarray] = {}
+    catalogue = None
     with ThreadPoolExecutor(max_workers=max(1, threads)) as pool:
-        parts = list(pool.map(block, starts))
-    first = parts[0]
-    return Evaluation(
-        **{
-            field: np.concatenate([getattr(part, field) for part in parts])
-            for field in (
-                "grade",
-                "rated_class",
-                "multiplier",
-                "base_rate",
-                "rate",
-                "eligibility_code",
-                "band_code",
-                "modifier_bits",
-                "flags",
-            )
-        },
-        catalogue=first.catalogue,
-    )
+        for start, part in zip(starts, pool.map(block, starts), strict=True):
+            if catalogue is None:
+                catalogue = part.catalogue
+                whole = {f: np.empty(n, dtype=getattr(part, f).dtype) for f in _FIELDS}
+            for f in _FIELDS:
+                whole[f][start : start + BLOCK] = getattr(part, f)
+            del part
+    return Evaluation(**whole, catalogue=catalogue)
+
+
+#: The per-employer arrays of an :class:`Evaluation`.
+_FIELDS = (
+    "grade",
+    "rated_class",
+    "multiplier",
+    "base_rate",
+    "rate",
+    "eligibility_code",
+    "band_code",
+    "modifier_bits",
+    "flags",
+)
 
 
 def _evaluate_block(

@@ -47,10 +47,13 @@ def ratio(numerator: Any, denominator: Any, indicator: Indicator, floor: bool = 
             denominator < indicator.min_denominator, indicator.min_denominator, denominator
         )
     with np.errstate(divide="ignore", invalid="ignore"):
-        value = numerator / denominator * indicator.scale
+        value = np.asarray(numerator / denominator)
+        if indicator.scale != 1:
+            value *= indicator.scale
     zero_denominator = denominator == 0
-    value = np.where(zero_denominator & (numerator == 0), indicator.zero_over_zero, value)
-    value = np.where(zero_denominator & (numerator > 0), indicator.positive_over_zero, value)
+    if zero_denominator.any():  # the conventions replace what the division gave
+        value[zero_denominator & (numerator == 0)] = indicator.zero_over_zero
+        value[zero_denominator & (numerator > 0)] = indicator.positive_over_zero
     return value
 
 
