@@ -70,7 +70,10 @@ def build_reasons(outcome: Evaluation) -> pd.Categorical:
         for column in columns:
             codes, uniques = pd.factorize(column)
             combined, _ = pd.factorize(combined * len(uniques) + codes)
-    first_rows = pd.Series(combined).drop_duplicates().index.to_numpy()
+    # factorize numbers combinations in order of first appearance: a combination first
+    # appears where the running maximum of the codes goes up.
+    seen = np.maximum.accumulate(combined)
+    first_rows = np.flatnonzero(np.concatenate(([True], seen[1:] > seen[:-1])))
     labels = [
         REASON_SEPARATOR.join(outcome.catalogue.describe(*(int(c[row]) for c in columns)))
         for row in first_rows
