@@ -145,14 +145,14 @@ def _targets(results: dict, ref: str) -> list[str]:
     out += [f"| {goal} | {measured} | {'yes' if ok else '**no**'} |" for goal, measured, ok in rows]
     out += [
         "",
-        "Where a target is missed, why: DuckDB spends about the same CPU time as `rerate()` "
-        "but spreads it over both cores for the whole query, while most of `rerate()` runs "
-        "on one (numpy's `bincount` and the hashing of Python-string employer ids hold the "
-        "GIL; only the table evaluation runs in blocks on two threads), and large temporary "
-        "arrays cost kernel page-fault time (the `CPU user + sys` column). The numpy floor "
-        "only reads eight columns once; `rerate()` also codes a million string ids, checks "
-        "every column with a reason per rejected row, and builds the reasons, indicator and "
-        "premium columns.",
+        "Where a target is missed, why: `rerate()` cuts a large extract at one employer id "
+        "and rates the two halves on two threads, but about a third of its work still "
+        "holds the GIL (building pandas frames, hashing, Python between numpy calls) or "
+        "is bounded by memory bandwidth, which the two halves share; DuckDB runs its whole "
+        "plan on both cores with its own allocator. `rerate()` also validates every column "
+        "with a reason per rejected row, and builds the reasons, indicator and premium "
+        "columns, which the hand-written query does not. Large temporary arrays cost "
+        "kernel page-fault time (the `CPU user + sys` column).",
         "",
     ]
     return out

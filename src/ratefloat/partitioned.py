@@ -560,8 +560,7 @@ class _FilePartitions(_Partitions):
         spill = _ArrowSpill if arrow else _PickleSpill
         self.spill = spill(directory / "input", len(bounds) + 1)
         offset = 0
-        for batch in reader():
-            buckets = bucket_of(_keys(batch), bounds)
+        for batch, buckets in _with_ranges(reader(), bounds):
             self.spill.split(batch, buckets, offset)
             offset += len(buckets)
         self.spill.close()
@@ -694,6 +693,21 @@ def _keys(batch: Any) -> Any:
     if isinstance(batch, pd.DataFrame):
         return employer_keys(batch["employer_id"])
     return _batch_keys(batch)
+
+
+def _with_ranges(batches: Iterator[Any], bounds: Any) -> Iterator[tuple[Any, np.ndarray]]:
+    """Each batch with the range of each of its rows, in order; the ranges of the next
+    batches are computed on other threads while the caller writes this one."""
+    with ThreadPoolExecutor(max_workers=RANGES_AT_ONCE) as pool:
+        pending: deque[tuple[Any, Future[np.ndarray]]] = deque()
+        for batch in batches:
+            pending.append((batch, pool.submit(lambda b: bucket_of(_keys(b), bounds), batch)))
+            if len(pending) > RANGES_AT_ONCE:
+                batch, ranges = pending.popleft()
+                yield batch, ranges.result()
+        while pending:
+            batch, ranges = pending.popleft()
+            yield batch, ranges.result()
 
 
 def _sample_keys(reader: Callable[[], Iterator[Any]], size: int = 1 << 17) -> tuple[Any, int]:
