@@ -372,3 +372,19 @@ def test_outside_effective_dates_refused_or_recorded():
     )
     assert_same_result(expected, actual)
     assert actual.out_of_force == expected.out_of_force is not None
+
+
+def test_plain_page_fallback_is_byte_identical(tmp_path):
+    """Ids outgrowing a 1 MiB Parquet dictionary page make the writer fall back to plain
+    pages at a point that depends on how the column is chunked: the partitions' rated
+    frames, joined, must still write the bytes of one in-memory run."""
+    from ratefloat.io import write_frame
+
+    extract = synth.employer_years(100_000, years=(2023, 2024), seed=4)
+    extract = extract.sample(frac=1.0, random_state=4)
+    path = tmp_path / "extract.parquet"
+    extract.to_parquet(path, index=False)
+    expected = ratefloat.rerate(read_extract(path, columns_read("cn-jiangsu-2023")), as_of=AS_OF)
+    write_frame(expected.rated, tmp_path / "a.parquet", expected.provenance())
+    rerate_to_files(path, tmp_path / "b.parquet", tmp_path / "r.csv", as_of=AS_OF, partitions=12)
+    assert filecmp.cmp(tmp_path / "a.parquet", tmp_path / "b.parquet", shallow=False)

@@ -234,10 +234,12 @@ def write_frame(
 
 def arrow_table(frame: pd.DataFrame, metadata: Mapping[str, Any] | None = None) -> Any:
     """``frame`` as the Arrow table written to Parquet, ``metadata`` in its schema under
-    ``ratefloat.<key>``."""
+    ``ratefloat.<key>``. Each column is one chunk: Parquet pages are cut where chunks
+    end, so the bytes written then depend on the values only, not on how the frame's
+    columns were put together (one run, two halves, many partitions)."""
     import pyarrow as pa
 
-    table = pa.Table.from_pandas(frame, preserve_index=False)
+    table = pa.Table.from_pandas(frame, preserve_index=False).combine_chunks()
     extra = {f"ratefloat.{k}".encode(): str(v).encode() for k, v in (metadata or {}).items()}
     return table.replace_schema_metadata({**(table.schema.metadata or {}), **extra})
 

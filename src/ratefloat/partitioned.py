@@ -467,15 +467,17 @@ def _write_rated(
                 # Whole row groups now, as one write of everything would cut them.
                 joined = pa.concat_tables(pending)
                 cut = waiting - waiting % ROW_GROUP
-                writer.write_table(joined.slice(0, cut), row_group_size=ROW_GROUP)
+                whole_groups = joined.slice(0, cut).combine_chunks()  # see io.arrow_table
+                writer.write_table(whole_groups, row_group_size=ROW_GROUP)
                 # A copy of the rest: a slice would keep every table written so far alive.
                 rest = joined.slice(cut)
                 pending = [rest.take(pa.array(np.arange(len(rest))))]
                 waiting -= cut
-                del joined, rest
+                del joined, rest, whole_groups
         if writer is not None:
             if waiting or count == 0:
-                writer.write_table(pa.concat_tables(pending), row_group_size=ROW_GROUP)
+                rest = pa.concat_tables(pending).combine_chunks()
+                writer.write_table(rest, row_group_size=ROW_GROUP)
             writer.close()
 
     atomic_write(path, write_csv if suffix == ".csv" else write_parquet)
