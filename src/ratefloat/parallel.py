@@ -27,8 +27,8 @@ import pandas as pd
 from .errors import RateFloatError
 from .ids import count_lookalike_ids
 from .indicators import AreaSums
-from .partitioned import _Rejects, _Run, add_all_area_sums
-from .rerate import collect_area_sums, evaluate_prepared, needs_area_totals, prepare
+from .partitioned import _Rejects, _Run, add_all_area_sums, with_input_rows
+from .rerate import collect_area_sums, evaluate_prepared, needs_area_totals, prepare_part
 from .result import RerateResult
 
 __all__ = ["MIN_ROWS", "rerate_in_halves", "split_by_employer"]
@@ -155,18 +155,9 @@ class _Rated:
 
 
 def _rate(run: _Run, half: Half, totals: dict[str, AreaSums] | None) -> _Rated:
-    prepared = prepare(
-        half.frame,
-        run.table,
-        run.as_of,
-        params=run.params,
-        classification=run.classification,
-        outside_effective_dates="allow",
-    )
+    prepared = prepare_part(half.frame, run.table, run.as_of, run.params, run.classification)
     result = evaluate_prepared(prepared, params=run.params, area_totals=totals)
-    for failures in (result.rejects, result.failure_cases):
-        failures["row"] = half.rows[failures["row"].to_numpy(dtype=np.int64)]
-    return _Rated(result, _arrow_ids(prepared.validated))
+    return _Rated(with_input_rows(result, half.rows), _arrow_ids(prepared.validated))
 
 
 def _arrow_ids(validated: Any) -> Any:

@@ -343,9 +343,15 @@ class _Run:
         result = rate_with_totals(
             frame, self.table, self.as_of, self.params, self.classification, totals
         )
-        for failures in (result.rejects, result.failure_cases):
-            failures["row"] = rows[failures["row"].to_numpy(dtype=np.int64)]
-        return result
+        return with_input_rows(result, rows)
+
+
+def with_input_rows(result: RerateResult, rows: np.ndarray) -> RerateResult:
+    """``result`` of one part of a batch with the row numbers of its rejects and failure
+    cases turned into input row numbers (``rows``: the part's rows' numbers)."""
+    for failures in (result.rejects, result.failure_cases):
+        failures["row"] = rows[failures["row"].to_numpy(dtype=np.int64)]
+    return result
 
 
 def release_memory() -> None:

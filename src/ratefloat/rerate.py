@@ -56,6 +56,7 @@ __all__ = [
     "required_columns",
     "columns_read",
     "rate_with_totals",
+    "prepare_part",
     "collect_area_sums",
     "needs_area_totals",
 ]
@@ -413,7 +414,20 @@ def rate_with_totals(
     alone, so area-relative indicators see the whole batch. The caller checks ``as_of``
     against the table's dates (:func:`check_in_force`).
     """
-    prepared = prepare(
+    prepared = prepare_part(extract, table, as_of, params, classification)
+    return evaluate_prepared(prepared, params=params, area_totals=area_totals)
+
+
+def prepare_part(
+    extract: pd.DataFrame,
+    table: RuleTable,
+    as_of: dt.date,
+    params: Mapping[str, Any],
+    classification: str | Any | None = None,
+) -> PreparedExtract:
+    """:func:`prepare` of one part of a larger batch; the caller has checked ``as_of``
+    against the table's dates (:func:`check_in_force`)."""
+    return prepare(
         extract,
         table,
         as_of,
@@ -421,7 +435,6 @@ def rate_with_totals(
         classification=classification,
         outside_effective_dates="allow",
     )
-    return evaluate_prepared(prepared, params=params, area_totals=area_totals)
 
 
 def collect_area_sums(
@@ -434,14 +447,7 @@ def collect_area_sums(
     """The exact area sums of one part of a batch, per scope (the window ``"window"``, the
     previous window ``"previous"``, history year ``"y<k>"``): a partitioned run's first
     pass. The extract is prepared; the table is not evaluated."""
-    prepared = prepare(
-        extract,
-        table,
-        as_of,
-        params=params,
-        classification=classification,
-        outside_effective_dates="allow",
-    )
+    prepared = prepare_part(extract, table, as_of, params, classification)
     filled, rejected = prepared.filled, prepared.validated.rejected
     scopes = {"window": (prepared.current, prepared.counts)}
     if prepared.previous is not None:
