@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -210,3 +211,24 @@ def test_files_are_byte_identical(tmp_path):
         for result, path in zip((one, two), paths, strict=True):
             write_frame(result.rated, path, result.provenance())
         assert paths[0].read_bytes() == paths[1].read_bytes(), suffix
+
+
+@pytest.mark.parametrize(
+    "dtype",
+    [
+        pd.ArrowDtype(pa.string()),
+        pd.ArrowDtype(pa.large_string()),
+        "int64",
+    ],
+)
+def test_other_id_storage_splits_and_equals_one_piece(dtype):
+    """Arrow text of either offset width and integer ids take the two halves too."""
+    extract = synth.employer_years(400, seed=5).sample(frac=1.0, random_state=5)
+    extract = extract.reset_index(drop=True)
+    if dtype == "int64":
+        extract["employer_id"] = extract["employer_id"].str[1:].astype("int64")
+    else:
+        extract["employer_id"] = extract["employer_id"].astype(dtype)
+    two = halves(extract, "cn-jiangsu-2023")
+    assert two is not None
+    assert_identical(ratefloat.rerate(extract, "cn-jiangsu-2023", AS_OF, threads=1), two)
