@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 import ratefloat
 from ratefloat import parallel, synth
 from ratefloat.errors import ParameterError, RateFloatError, SchemaError
-from ratefloat.testing import AS_OF, employer_years, rule_tables
+from ratefloat.testing import AS_OF, corrupted_extracts, employer_years, rule_tables
 
 TEXT = pd.StringDtype("pyarrow")
 
@@ -232,3 +232,18 @@ def test_other_id_storage_splits_and_equals_one_piece(dtype):
     two = halves(extract, "cn-jiangsu-2023")
     assert two is not None
     assert_identical(ratefloat.rerate(extract, "cn-jiangsu-2023", AS_OF, threads=1), two)
+
+
+@given(corrupted_extracts())
+def test_corrupted_extracts_through_the_halves(extract):
+    """The fuzz suite's dirty extracts (hostile values, other dtypes, rewritten ids,
+    duplicated or dropped columns, repeated rows) through the two-thread path: it declines
+    or equals one piece, and never raises where one piece would not."""
+    try:
+        one = ratefloat.rerate(extract, "cn-jiangsu-2023", AS_OF, threads=1)
+    except SchemaError:
+        assert halves(extract, "cn-jiangsu-2023") is None
+        return
+    two = halves(extract, "cn-jiangsu-2023")
+    if two is not None:
+        assert_identical(one, two)

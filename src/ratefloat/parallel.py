@@ -83,7 +83,10 @@ def rerate_in_halves(
 def split_by_employer(extract: pd.DataFrame, columns: list[str]) -> list[Half] | None:
     """The extract's rows in two employer ranges, or None if the ids are not of a kind
     whose raw values order and group as their normal text."""
-    keys = _text_keys(extract["employer_id"])
+    ids = extract["employer_id"]
+    if not isinstance(ids, pd.Series):  # a duplicated column: the single run says so
+        return None
+    keys = _text_keys(ids)
     if keys is None:
         return None
     import pyarrow as pa
