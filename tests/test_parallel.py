@@ -247,3 +247,21 @@ def test_corrupted_extracts_through_the_halves(extract):
     two = halves(extract, "cn-jiangsu-2023")
     if two is not None:
         assert_identical(one, two)
+
+
+def test_two_calls_at_once_in_one_process():
+    """A service rating two batches at once from two threads: each result is the one it
+    gets alone (the halves' thread pools are per call)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    extracts = []
+    for seed in (11, 12):
+        extract = synth.employer_years(95_000, seed=seed).sample(frac=1.0, random_state=seed)
+        extract["employer_id"] = extract["employer_id"].astype(TEXT)
+        assert len(extract) >= parallel.MIN_ROWS
+        extracts.append(extract.reset_index(drop=True))
+    alone = [ratefloat.rerate(e, "cn-jiangsu-2023", AS_OF, threads=1) for e in extracts]
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        together = list(pool.map(lambda e: ratefloat.rerate(e, "cn-jiangsu-2023", AS_OF), extracts))
+    for one, two in zip(alone, together, strict=True):
+        assert_identical(one, two)
