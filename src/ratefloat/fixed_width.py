@@ -20,7 +20,8 @@ import numpy as np
 
 __all__ = ["FixedWidthKeys", "fixed_width_keys"]
 
-_PRINTABLE_ASCII = (0x21, 0x7E)
+#: The bytes of printable ASCII characters other than the space.
+PRINTABLE_ASCII = (0x21, 0x7E)
 _UPPER, _LOWER = (0x41, 0x5A), (0x61, 0x7A)
 
 
@@ -41,14 +42,14 @@ class FixedWidthKeys:
     def trimmed(self) -> bool:
         """No id starts or ends with whitespace (or any non-printable or non-ASCII byte)."""
         ends = [0, self.width - 1]
-        low, high = _PRINTABLE_ASCII
+        low, high = PRINTABLE_ASCII
         return bool((self.lows[ends] >= low).all() and (self.highs[ends] <= high).all())
 
     @property
     def may_fold(self) -> bool:
         """Whether case or width folding could make two of the ids equal: False when they
         are printable ASCII with no lower-case letter, or with no upper-case one."""
-        low, high = _PRINTABLE_ASCII
+        low, high = PRINTABLE_ASCII
         if (self.lows < low).any() or (self.highs > high).any():
             return True
         return self._may_hold(_LOWER) and self._may_hold(_UPPER)

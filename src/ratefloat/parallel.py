@@ -25,11 +25,13 @@ import numpy as np
 import pandas as pd
 
 from .errors import RateFloatError
+from .fixed_width import PRINTABLE_ASCII
 from .ids import count_lookalike_ids
 from .indicators import AreaSums
 from .partitioned import _Rejects, _Run, add_all_area_sums, with_input_rows
 from .rerate import collect_area_sums, evaluate_prepared, needs_area_totals, prepare_part
 from .result import RerateResult
+from .schema import arrow_text
 
 __all__ = ["MIN_ROWS", "rerate_in_halves", "split_by_employer"]
 
@@ -120,10 +122,8 @@ def _text_keys(ids: pd.Series) -> Any:
 
     if isinstance(ids.dtype, np.dtype) and ids.dtype.kind in "iu":
         return pc.cast(pa.array(ids.to_numpy()), pa.string())
-    chunked = getattr(ids.array, "_pa_array", None)
-    if chunked is None or chunked.null_count:
-        return None
-    if not (pa.types.is_string(chunked.type) or pa.types.is_large_string(chunked.type)):
+    chunked = arrow_text(ids.array)
+    if chunked is None:
         return None
     if not all(_ends_printable(chunk) for chunk in chunked.chunks):
         return None
@@ -144,7 +144,8 @@ def _ends_printable(text: Any) -> bool:
         return False
     data = np.frombuffer(text.buffers()[2], dtype=np.uint8)
     ends = np.concatenate((data[offsets[:-1]], data[offsets[1:] - 1]))
-    return not ((ends < 0x21) | (ends > 0x7E)).any()
+    low, high = PRINTABLE_ASCII
+    return not ((ends < low) | (ends > high)).any()
 
 
 def _area_sums(run: _Run, frame: pd.DataFrame) -> dict[str, AreaSums]:

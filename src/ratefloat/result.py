@@ -15,6 +15,7 @@ from .engine import Evaluation
 from .errors import ExpressionError
 from .expr import Kind, parse_expression
 from .rules.model import RuleTable, expression_names
+from .schema import first_rows
 from .window import WindowYears
 
 __all__ = ["RerateResult", "Explanation", "build_reasons", "REASON_SEPARATOR"]
@@ -70,13 +71,9 @@ def build_reasons(outcome: Evaluation) -> pd.Categorical:
         for column in columns:
             codes, uniques = pd.factorize(column)
             combined, _ = pd.factorize(combined * len(uniques) + codes)
-    # factorize numbers combinations in order of first appearance: a combination first
-    # appears where the running maximum of the codes goes up.
-    seen = np.maximum.accumulate(combined)
-    first_rows = np.flatnonzero(np.concatenate(([True], seen[1:] > seen[:-1])))
     labels = [
         REASON_SEPARATOR.join(outcome.catalogue.describe(*(int(c[row]) for c in columns)))
-        for row in first_rows
+        for row in first_rows(combined)
     ]
     return pd.Categorical.from_codes(combined, categories=labels)
 

@@ -942,11 +942,36 @@ def _sorted_codes(
     if not in_order and len(text) > 1 and not (text[1:] > text[:-1]).all():
         # Extracts sorted by employer skip this; others pay one sort of the distinct ids.
         order = _argsort_text(text)
-        rank = np.empty(len(order), dtype=np.int64)
-        rank[order] = np.arange(len(order))
-        codes = np.where(codes >= 0, rank[np.maximum(codes, 0)], -1)
+        codes = np.where(codes >= 0, _rank(order)[np.maximum(codes, 0)], -1)
         text = text[order]
     return EmployerCodes(codes, text, row_missing, row_invalid, count_lookalike_ids(text, arrow))
+
+
+def arrow_text(values: Any) -> Any:
+    """The Arrow string chunks behind a pandas column or array of text with no missing
+    value (pandas' ``str`` dtype, ``ArrowDtype`` strings), else None."""
+    chunked = getattr(values, "_pa_array", None)
+    if chunked is None or chunked.null_count:
+        return None
+    import pyarrow as pa
+
+    if not (pa.types.is_string(chunked.type) or pa.types.is_large_string(chunked.type)):
+        return None
+    return chunked
+
+
+def first_rows(codes: np.ndarray) -> np.ndarray:
+    """Where each code first appears, for codes numbered in order of first appearance
+    (as :func:`pandas.factorize` numbers them): where their running maximum goes up."""
+    seen = np.maximum.accumulate(codes)
+    return np.flatnonzero(np.concatenate(([True], seen[1:] > seen[:-1])))
+
+
+def _rank(order: np.ndarray) -> np.ndarray:
+    """The inverse of a permutation: each element's position in ``order``."""
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    return rank
 
 
 def _arrow_codes(values: Any) -> EmployerCodes | None:
@@ -956,14 +981,11 @@ def _arrow_codes(values: Any) -> EmployerCodes | None:
     case of clean ids: no missing or empty value, no id with surrounding whitespace (those take
     the general path, which normalises them). Returns None when it does not apply.
     """
-    chunked = getattr(values, "_pa_array", None)
-    if chunked is None or chunked.null_count:
+    chunked = arrow_text(values)
+    if chunked is None:
         return None
-    import pyarrow as pa
     import pyarrow.compute as pc
 
-    if not (pa.types.is_string(chunked.type) or pa.types.is_large_string(chunked.type)):
-        return None
     text = chunked.combine_chunks()
     fixed = fixed_width_keys(text)
     if fixed is not None and fixed.trimmed:
@@ -994,13 +1016,9 @@ def _fixed_width_codes(text: Any, fixed: FixedWidthKeys) -> EmployerCodes:
         distinct = text.take(pa.array(row_of_code))
     else:
         codes, uniques = pd.factorize(keys)  # codes in order of first appearance
-        seen = np.maximum.accumulate(codes)
-        first_rows = np.flatnonzero(np.concatenate(([True], seen[1:] > seen[:-1])))
         order = np.argsort(uniques)  # distinct keys: any sort gives the one order
-        rank = np.empty(len(order), dtype=np.int64)
-        rank[order] = np.arange(len(order))
-        codes = rank[codes]
-        distinct = text.take(pa.array(first_rows[order]))
+        distinct = text.take(pa.array(first_rows(codes)[order]))
+        codes = _rank(order)[codes]
     lookalikes = count_lookalike_ids(None, distinct) if fixed.may_fold else 0
     none = np.zeros(len(codes), dtype=bool)
     return EmployerCodes(codes, None, none, none.copy(), lookalikes, distinct)
@@ -1010,14 +1028,12 @@ def _sorted_arrow_codes(values: Any) -> EmployerCodes | None:
     """Codes of Arrow-backed text ids already sorted (the usual extract: by employer, then
     year): a run of equal ids is one employer, so nothing is hashed or sorted. Covers
     clean ids only, as :func:`_arrow_codes`; returns None when it does not apply."""
-    chunked = getattr(values, "_pa_array", None)
-    if chunked is None or chunked.null_count or len(chunked) < 2:
+    chunked = arrow_text(values)
+    if chunked is None or len(chunked) < 2:
         return None
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    if not (pa.types.is_string(chunked.type) or pa.types.is_large_string(chunked.type)):
-        return None
     head = chunked.slice(0, _SORTED_PROBE + 1)
     if not pc.all(pc.greater_equal(head.slice(1), head.slice(0, len(head) - 1))).as_py():
         return None  # most unsorted extracts are found out here, before a full scan
@@ -1061,9 +1077,7 @@ def _clean_codes(codes: np.ndarray, distinct: Any, in_order: bool = False) -> Em
         ordered, renumbered = distinct, codes
     else:
         order = _argsort_arrow_text(distinct)
-        rank = np.empty(len(order), dtype=np.int64)
-        rank[order] = np.arange(len(order))
-        ordered, renumbered = distinct.take(order), rank[codes]
+        ordered, renumbered = distinct.take(order), _rank(order)[codes]
     none = np.zeros(len(codes), dtype=bool)
     lookalikes = count_lookalike_ids(None, ordered)
     return EmployerCodes(renumbered, None, none, none.copy(), lookalikes, ordered)
